@@ -1,0 +1,107 @@
+"""A pure function from retrieved hits (and the safety check) to an `Answer`.
+
+The bot writes no medical text of its own: the answer is the best passages quoted verbatim,
+each with a numbered citation, plus fixed texts (safety notice, helpline, disclaimer) from the
+safety-texts file. When the best passage is not similar enough to the question
+(`min_score`), it says the documents do not cover it and names what they do cover.
+
+Everything that comes from a document is escaped before it enters the Markdown, so a corpus
+file holding `<script>` or `[link](javascript:...)` is shown as inert text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .index import bm25_tokens
+from .safety import SafetyTexts
+from .schema import Answer, Hit, Safety, Span
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
+_LISTED_TITLES = 8
+
+
+def escape(text: str) -> str:
+    """Markdown- and HTML-inert text: shown exactly as written, never as markup or a live link."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    text = re.sub(r"(?m)^([ \t]*)#", r"\1\\#", text)  # no headings inside a quote
+    text = text.replace("://", "\\://")  # no autolinks
+    return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
+
+
+def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
+    """The sentence(s) of the passage sharing the most question words (stems); the first if none."""
+    spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
+    wanted = set(bm25_tokens([question])[0])
+    words = bm25_tokens([hit.passage.text[s:e] for s, e in spans])
+    overlap = [len(wanted & set(w)) for w in words]
+    best = max(overlap)
+    if best == 0:
+        return (spans[0],)
+    return tuple(span for span, n in zip(spans, overlap) if n == best)[:2]
+
+
+def compose(
+    question: str,
+    hits: Sequence[Hit],
+    *,
+    safety: Safety | None,
+    texts: SafetyTexts,
+    titles: Sequence[str],
+    min_score: float,
+    top_k: int,
+    addiction: bool = False,
+    searched_for: str | None = None,
+) -> Answer:
+    quoted = [h for h in hits if h.score >= min_score][:top_k]
+    quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
+    parts = [safety.message] if safety else []
+    if quoted:
+        status = "answered"
+        if searched_for and searched_for != question:
+            parts.append(f"*Searched for:* {escape(searched_for)}")
+        parts.append("**From the documents:**")
+        parts += [_quote(h) for h in quoted]
+        parts.append("**Sources**\n\n" + "\n".join(_source(h) for h in quoted))
+    else:
+        status = "no_answer"
+        parts.append(_not_covered(titles))
+    if addiction:
+        parts.append(texts.addiction)
+    parts.append(f"*{escape(texts.disclaimer)}*")
+    return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for)
+
+
+def invalid(question: str, message: str, texts: SafetyTexts) -> Answer:
+    return Answer(question, "invalid", None, (), f"{message}\n\n*{escape(texts.disclaimer)}*", texts.disclaimer)
+
+
+def _quote(hit: Hit) -> str:
+    text, pieces, pos = hit.passage.text, [], 0
+    for s, e in hit.highlights:
+        pieces += [escape(text[pos:s]), "**" + escape(text[s:e]) + "**"]
+        pos = e
+    pieces.append(escape(text[pos:]))
+    body = "".join(pieces) + f" [{hit.rank}]"
+    return "\n".join("> " + line for line in body.splitlines())
+
+
+def _source(hit: Hit) -> str:
+    p = hit.passage
+    label = f"{escape(p.title)} › {escape(p.section)}"
+    if p.url:
+        label = f"[{label}]({p.url.replace('(', '%28').replace(')', '%29')})"
+    return f"[{hit.rank}] {label} — {escape(p.doc)}  "
+
+
+def _not_covered(titles: Sequence[str]) -> str:
+    shown = [f"*{escape(t)}*" for t in titles[:_LISTED_TITLES]]
+    more = len(titles) - len(shown)
+    covered = ", ".join(shown) + (f" and {more} more documents" if more > 0 else "")
+    return (
+        "I could not find an answer to this in the documents I have, so I cannot answer it. "
+        f"They cover: {covered}. Try asking about one of those topics, or ask a doctor or pharmacist."
+    )

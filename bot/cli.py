@@ -1,0 +1,100 @@
+"""`python -m bot index | ask | eval | serve` — the command-line contract of DESIGN.md.
+
+The library raises `BotError`s; this module turns them into one-line messages on stderr and
+exit code 2, so scripts can rely on the exit status and people read what to do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from .config import Settings
+from .errors import BotError
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="warning: %(message)s")
+    try:
+        return int(args.run(args) or 0)
+    except BotError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.load(corpus=getattr(args, "corpus", None), index=args.index,
+                         host=getattr(args, "host", None), port=getattr(args, "port", None))
+
+
+def _index(args: argparse.Namespace) -> int:
+    from .embed import SentenceTransformerEmbedder
+    from .index import build
+
+    settings = _settings(args)
+    report = build(settings, SentenceTransformerEmbedder(settings.model), progress=True)
+    for warning in report.skipped:
+        print(f"warning: {warning}", file=sys.stderr)
+    state = "already up to date" if report.up_to_date else f"embedded {report.embedded} new passages"
+    print(f"{settings.index}: {report.passages} passages from {report.documents} documents, {state} ({report.seconds:.1f} s)")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    from .pipeline import Bot
+
+    bot = Bot.load(settings=_settings(args))
+    if args.question is not None:
+        answer = bot.ask(args.question)
+        print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.markdown)
+        return 0
+    for line in sys.stdin:  # batch: one question per line in, one JSON object per line out
+        print(json.dumps(bot.ask(line.rstrip("\n")).to_dict(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate, load_queries, table
+    from .pipeline import Bot
+
+    path = Path(args.queries)
+    if not path.is_file():
+        raise BotError(f"queries file {path} does not exist: pass a JSONL file of questions")
+    report = evaluate(Bot.load(settings=_settings(args)), load_queries(path), mode=args.mode)
+    print(json.dumps(report, indent=2))
+    print(table(report), file=sys.stderr)
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import app
+
+    app.main(_settings(args))
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description="Citation-first medical Q&A over a folder of documents.")
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    index = sub.add_parser("index", help="build or update the index, with a progress bar")
+    index.add_argument("--corpus", help="folder of .md/.txt/.html/.pdf files (default corpus/)")
+    ask = sub.add_parser("ask", help="answer a question (or one per line from standard input, as JSON lines)")
+    ask.add_argument("question", nargs="?")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ev = sub.add_parser("eval", help="score a queries file and print metrics as JSON")
+    ev.add_argument("queries")
+    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    serve = sub.add_parser("serve", help="start the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--corpus")
+    for cmd, run in ((index, _index), (ask, _ask), (ev, _eval), (serve, _serve)):
+        cmd.add_argument("--index", help="index folder (default index/)")
+        cmd.set_defaults(run=run)
+    return p

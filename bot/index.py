@@ -1,0 +1,230 @@
+"""Build, save, load and verify the index folder.
+
+Layout of the folder (e.g. `index/`): `current` is a symlink to one version folder holding
+`vectors.faiss` (inner product on unit vectors, row i = passage i), `passages.jsonl` (line i
+= passage i), `bm25/` (bm25s) and `manifest.json` (format, model and weights hash, chunking,
+a hash of every source file and artifact, counts, build time). A build takes a lock, writes a
+new version folder, then swaps the symlink with one `rename`, so a reader sees the old index
+or the new one and never half of one, and a build killed midway leaves the old one serving.
+
+Vectors are cached by the content hash of what was embedded: an unchanged corpus is not
+embedded at all, and an edited document re-embeds only its changed passages.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .chunk import chunk_document
+from .config import Settings
+from .embed import Embedder, file_sha256
+from .errors import REBUILD, CorpusError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from .ingest import iter_files, load_corpus
+from .schema import Passage
+
+FORMAT = 1
+CURRENT = "current"
+_ARTIFACTS = ("vectors.faiss", "passages.jsonl", "bm25/params.index.json", "bm25/vocab.index.json",
+              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    path: Path
+    documents: int
+    passages: int
+    embedded: int  # passages sent to the model in this build
+    up_to_date: bool  # nothing changed: the existing index was kept as it is
+    skipped: tuple[str, ...]  # one warning per corpus file that could not be read
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Index:
+    path: Path
+    manifest: dict[str, Any]
+    passages: tuple[Passage, ...]
+    vectors: Any  # faiss.Index
+    bm25: Any  # bm25s.BM25
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    """The analyzer shared by indexing and querying: lowercase words, NLTK English stopwords, Snowball stems."""
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(texts, stopwords="en_plus", stemmer=Stemmer.Stemmer("english"),
+                          return_ids=False, show_progress=False)
+
+
+def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
+    """What an index must have been built with to be served by these settings and this model."""
+    return {"format": FORMAT, "model": embedder.name, "model_sha256": embedder.weights_sha256,
+            "max_tokens": settings.max_tokens, "splitter": "blingfire", "bm25": "en_plus-snowball"}
+
+
+def corpus_hashes(corpus: Path) -> dict[str, str]:
+    if not corpus.is_dir():
+        raise CorpusError(f"corpus folder {corpus} does not exist: create it and put .md, .txt, .html or .pdf files in it")
+    return {p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_files(corpus)}
+
+
+def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> BuildReport:
+    """Build or update the index of `settings.corpus` in `settings.index`."""
+    began = time.perf_counter()
+    root = settings.index
+    root.mkdir(parents=True, exist_ok=True)
+    with _BuildLock(root):
+        hashes = corpus_hashes(settings.corpus)
+        wanted = expected_settings(settings, embedder)
+        old = _try_load(root)
+        if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes:
+            counts = old.manifest["counts"]
+            return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
+                               tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
+        docs, skipped = load_corpus(settings.corpus)
+        if not docs:
+            raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
+        passages = [p for d in docs for p in chunk_document(d, embedder.count_tokens, settings.max_tokens)]
+        same_model = old and all(old.manifest["settings"].get(k) == wanted[k] for k in ("model", "model_sha256"))
+        vectors, embedded = _vectors(passages, embedder, old if same_model else None, progress)
+        tmp = root / f".build-{os.getpid()}-{time.time_ns()}"
+        _write(tmp, passages, vectors, {
+            "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
+            "counts": {"documents": len(docs), "passages": len(passages)},
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        })
+        version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        tmp.rename(version)
+        _publish(root, version)
+        return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began)
+
+
+def _vectors(passages: list[Passage], embedder: Embedder, old: Index | None, progress: bool) -> tuple[np.ndarray, int]:
+    keys = [hashlib.blake2b(p.context.encode(), digest_size=16).hexdigest() for p in passages]
+    cache: dict[str, np.ndarray] = {}
+    if old is not None and old.vectors.ntotal:
+        stored = old.vectors.reconstruct_n(0, old.vectors.ntotal)
+        cache = {hashlib.blake2b(p.context.encode(), digest_size=16).hexdigest(): stored[i] for i, p in enumerate(old.passages)}
+    missing: dict[str, str] = {}
+    for key, passage in zip(keys, passages):
+        if key not in cache:
+            missing.setdefault(key, passage.context)
+    if missing:
+        cache.update(zip(missing, embedder.embed(list(missing.values()), progress=progress)))
+    return np.stack([cache[k] for k in keys]).astype(np.float32), len(missing)
+
+
+def _write(folder: Path, passages: list[Passage], vectors: np.ndarray, manifest: dict[str, Any]) -> None:
+    import bm25s
+    import faiss
+
+    folder.mkdir()
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    faiss.write_index(flat, str(folder / "vectors.faiss"))
+    with (folder / "passages.jsonl").open("w", encoding="utf-8") as f:
+        for p in passages:
+            f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+    retriever = bm25s.BM25()
+    retriever.index(bm25_tokens([p.context for p in passages]), show_progress=False)
+    retriever.save(str(folder / "bm25"), show_progress=False)
+    manifest["artifacts"] = {name: file_sha256(folder / name) for name in _ARTIFACTS}
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+
+
+def _publish(root: Path, version: Path) -> None:
+    link = root / f".current-{os.getpid()}"
+    link.unlink(missing_ok=True)
+    link.symlink_to(version.name)
+    previous = (root / CURRENT).resolve() if (root / CURRENT).is_symlink() else None
+    os.replace(link, root / CURRENT)
+    for stale in root.iterdir():  # keep the new version and the one readers may still hold
+        if stale.is_dir() and stale.name.startswith(("v-", ".build-")) and stale.resolve() not in (version.resolve(), previous):
+            shutil.rmtree(stale, ignore_errors=True)
+
+
+class _BuildLock:
+    """An exclusive `flock` on `<index>/.lock`; a second build refuses instead of racing."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = root / ".lock"
+
+    def __enter__(self) -> None:
+        self.fh = self.path.open("a+")
+        try:
+            fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.fh.seek(0)
+            holder = self.fh.read().strip() or "another process"
+            self.fh.close()
+            raise IndexLockedError(
+                f"{self.path.parent} is being built by {holder}: wait for that build to finish, then retry"
+            ) from None
+        self.fh.truncate(0)
+        self.fh.write(f"pid {os.getpid()}")
+        self.fh.flush()
+
+    def __exit__(self, *exc: object) -> None:
+        self.fh.truncate(0)
+        fcntl.flock(self.fh, fcntl.LOCK_UN)
+        self.fh.close()
+
+
+def _try_load(root: Path) -> Index | None:
+    try:
+        return load(root)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return None
+
+
+def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | None = None) -> Index:
+    """Load and verify an index; with an embedder, also check it was built with that model."""
+    import bm25s
+    import faiss
+
+    folder = root / CURRENT if (root / CURRENT).exists() else root
+    if not (folder / "manifest.json").exists():
+        raise IndexMissingError(f"no index in {root}: run `python -m bot index --index {root}` to build it")
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text())
+        stored = manifest["settings"]
+        artifacts = manifest["artifacts"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(f"{folder}/manifest.json is unreadable ({exc}): {REBUILD}") from None
+    if stored.get("format") != FORMAT:
+        raise IndexMismatchError(f"{root} has index format {stored.get('format')}, this version reads {FORMAT}: {REBUILD}")
+    if embedder is not None:
+        wanted = expected_settings(settings or Settings.load(), embedder)
+        for key in ("model", "model_sha256", "max_tokens"):
+            if stored.get(key) != wanted[key]:
+                raise IndexMismatchError(
+                    f"{root} was built with {key}={stored.get(key)!r} but the configured {key} is {wanted[key]!r}: {REBUILD}")
+    for name, digest in artifacts.items():
+        path = folder / name
+        if not path.is_file() or file_sha256(path) != digest:
+            raise IndexCorruptError(f"{path} is missing or was changed since the index was built: {REBUILD}")
+    try:
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        with (folder / "passages.jsonl").open(encoding="utf-8") as f:
+            passages = tuple(Passage.from_json(json.loads(line)) for line in f)
+        bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+    except Exception as exc:
+        raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
+    if vectors.ntotal != len(passages) or manifest["counts"]["passages"] != len(passages):
+        raise IndexCorruptError(f"{folder} holds {vectors.ntotal} vectors for {len(passages)} passages: {REBUILD}")
+    return Index(folder, manifest, passages, vectors, bm25)

@@ -1,0 +1,78 @@
+"""`Bot`: the stages wired together — check the question, safety, retrieve, answer.
+
+The embedder is passed in (tests hand in a fake); by default it is the bundled model, loaded
+on the first question. Input is checked before any model work: an empty, unreadable or
+over-long message gets status `invalid` with a message saying what to do.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from . import answer, safety
+from .config import Settings
+from .embed import Embedder, SentenceTransformerEmbedder
+from .index import Index, load
+from .retrieve import Mode, Retriever
+from .schema import Answer, Hit
+
+# C0/C1 controls (but tab and newline), zero-width characters and bidirectional overrides
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+_EXAMPLE = "What are the withdrawal symptoms of Klonopin?"
+
+
+def clean_question(text: str) -> str:
+    """Printable, valid Unicode on one line: lone surrogates become U+FFFD, controls spaces."""
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    return " ".join(_INVISIBLE.sub(" ", text).split())
+
+
+class Bot:
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
+        self.index = index
+        self.embedder = embedder
+        self.settings = settings
+        self.texts = safety.load_texts(settings.safety_texts or None)
+        self.retriever = Retriever(index, embedder, settings)
+        self.titles = tuple(dict.fromkeys(p.title for p in index.passages))
+        self._vector = lru_cache(maxsize=512)(self._embed_one)
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, embedder: Embedder | None = None,
+             settings: Settings | None = None) -> Bot:
+        """Open a built index folder (default `index/`, or BOT_INDEX)."""
+        settings = settings or Settings.load(index=path)
+        embedder = embedder or SentenceTransformerEmbedder(settings.model)
+        return cls(load(settings.index, embedder=embedder, settings=settings), embedder, settings)
+
+    def _embed_one(self, text: str) -> np.ndarray:
+        return self.embedder.embed([text])[0]
+
+    def search(self, query: str, *, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
+        """Ranked passages for `query`, with no abstention: what the evaluation scores."""
+        return self.retriever.search(query, self._vector(query), k=k, mode=mode)
+
+    def ask(self, question: str) -> Answer:
+        if len(question) > self.settings.max_question_chars:
+            return answer.invalid(
+                question[:200] + "…",
+                f"Your message is {len(question):,} characters long; the limit is "
+                f"{self.settings.max_question_chars:,}. Please ask a shorter question, in a sentence or two.",
+                self.texts,
+            )
+        text = clean_question(question)
+        if not re.search(r"[^\W_]", text):
+            return answer.invalid(
+                text, f"Please type a question in words, for example: “{_EXAMPLE}”", self.texts
+            )
+        notice = safety.check(text, self.texts)
+        hits = self.search(text, k=max(self.settings.top_k, 10))
+        return answer.compose(
+            text, hits, safety=notice, texts=self.texts, titles=self.titles,
+            min_score=self.settings.min_score, top_k=self.settings.top_k,
+            addiction=safety.is_addiction_question(text),
+        )

@@ -1,0 +1,120 @@
+"""The records that flow through the pipeline: Document → Passage → Hit → Answer.
+
+All are frozen dataclasses and carry their provenance end to end: a ranked hit still knows
+its document, title, section, URL and character offsets, so every quote can be traced back.
+`Answer.to_dict()` is the JSON contract of DESIGN.md; nothing else defines that shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Status = Literal["answered", "no_answer", "invalid"]
+SafetyKind = Literal["emergency", "crisis"]
+Span = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the character span [start, end) of its body in `Document.text`."""
+
+    heading: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Document:
+    """One corpus file, read into plain text. `id` is its path relative to the corpus folder."""
+
+    id: str
+    title: str
+    text: str
+    sections: tuple[Section, ...]
+    url: str | None = None
+    source: str | None = None
+    reviewed: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """Whole sentences of one section; `text == document.text[start:end]` always holds.
+
+    `sentences` are the spans of the sentences inside `text`, computed once at index time so
+    that highlighting the best sentence costs nothing per query.
+    """
+
+    doc: str
+    title: str
+    section: str
+    url: str | None
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...] = ()
+
+    @property
+    def context(self) -> str:
+        """What is embedded and indexed: the title › section line, then the verbatim text."""
+        return f"{self.title} › {self.section}\n{self.text}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "sentences": [list(s) for s in self.sentences]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Passage:
+        return cls(**{**data, "sentences": tuple(tuple(s) for s in data.get("sentences", ()))})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A passage as retrieved: it wraps the passage and only adds rank and scores."""
+
+    passage: Passage
+    rank: int
+    score: float  # cosine similarity between question and passage, in [-1, 1]
+    fused: float = 0.0  # the fusion score that decided the rank
+    highlights: tuple[Span, ...] = ()
+
+
+@dataclass(frozen=True)
+class Safety:
+    kind: SafetyKind
+    message: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    status: Status
+    safety: Safety | None
+    hits: tuple[Hit, ...]
+    markdown: str
+    disclaimer: str
+    searched_for: str | None = field(default=None, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract, exactly: question, status, safety, passages, markdown, disclaimer."""
+        return {
+            "question": self.question,
+            "status": self.status,
+            "safety": None if self.safety is None else asdict(self.safety),
+            "passages": [
+                {
+                    "rank": h.rank,
+                    "score": round(h.score, 4),
+                    "text": h.passage.text,
+                    "highlights": [list(span) for span in h.highlights],
+                    "doc": h.passage.doc,
+                    "title": h.passage.title,
+                    "section": h.passage.section,
+                    "url": h.passage.url,
+                    "start": h.passage.start,
+                    "end": h.passage.end,
+                }
+                for h in self.hits
+            ],
+            "markdown": self.markdown,
+            "disclaimer": self.disclaimer,
+        }

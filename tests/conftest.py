@@ -1,0 +1,85 @@
+"""Shared fixtures: a deterministic fake embedder, small corpora, and the real model once per session."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot import Bot, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED_CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+
+
+class FakeEmbedder:
+    """Bag of hashed words → unit vector: exact, fast, offline; counts what it embeds."""
+
+    name = "fake-hashing"
+    weights_sha256 = "0" * 64
+    dim = 64
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.embedded: list[str] = []
+
+    def count_tokens(self, text: str) -> int:
+        return len(text.split())
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        self.calls += 1
+        self.embedded += list(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, zlib.crc32(word.encode()) % self.dim] += 1.0
+            norm = np.linalg.norm(out[i])
+            if norm == 0:
+                out[i, 0], norm = 1.0, 1.0
+            out[i] /= norm
+        return out
+
+
+@pytest.fixture
+def fake() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped corpus."""
+    dest = tmp_path / "corpus"
+    shutil.copytree(SEED_CORPUS, dest)
+    return dest
+
+
+@pytest.fixture
+def settings(tmp_path: Path, seed_copy: Path) -> Settings:
+    return Settings.load(corpus=seed_copy, index=tmp_path / "index", min_score=0.2)
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    from bot.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
+    """The shipped corpus indexed with the real bundled model, once per test session."""
+    from bot.index import build
+
+    folder = tmp_path_factory.mktemp("seed") / "index"
+    build(Settings.load(corpus=SEED_CORPUS, index=folder), real_embedder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_bot(seed_index: Path, real_embedder) -> Bot:
+    return Bot.load(seed_index, embedder=real_embedder)

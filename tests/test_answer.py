@@ -1,0 +1,97 @@
+"""The JSON contract, quoting, highlights, escaping, abstention and input checks (fake embedder)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from bot import Bot, Settings
+from bot.answer import escape
+from bot.index import build
+
+KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer"}
+PASSAGE_KEYS = {"rank": int, "score": float, "text": str, "highlights": list, "doc": str, "title": str,
+                "section": str, "url": (str, type(None)), "start": int, "end": int}
+
+
+@pytest.fixture
+def bot(settings, fake):
+    build(settings, fake)
+    return Bot.load(settings=settings, embedder=fake)
+
+
+def test_contract_keys_and_types(bot):
+    data = json.loads(json.dumps(bot.ask("What are the withdrawal symptoms of Klonopin?").to_dict()))
+    assert set(data) == KEYS
+    assert data["status"] == "answered" and data["safety"] is None
+    assert 1 <= len(data["passages"]) <= 3
+    source = (bot.settings.corpus / "klonopin-addiction-treatment.txt").read_text(encoding="utf-8")
+    for rank, p in enumerate(data["passages"], 1):
+        assert set(p) == set(PASSAGE_KEYS)
+        for key, kind in PASSAGE_KEYS.items():
+            assert isinstance(p[key], kind), key
+        assert p["rank"] == rank
+        assert source[p["start"] : p["end"]] == p["text"]
+        assert p["highlights"] and all(0 <= s < e <= len(p["text"]) for s, e in p["highlights"])
+        assert f"[{rank}]" in data["markdown"]
+    assert data["disclaimer"] and data["markdown"].rstrip().endswith(f"*{escape(data['disclaimer'])}*")
+    assert "not medical advice" in data["disclaimer"].lower()
+
+
+def test_highlight_is_the_sentence_sharing_most_question_words(bot):
+    top = bot.ask("What are the withdrawal symptoms of Klonopin?").to_dict()["passages"][0]
+    (s, e), *_ = top["highlights"]
+    assert top["text"][s:e].startswith("Klonopin withdrawal symptoms include insomnia")
+
+
+def test_no_answer_names_what_documents_cover(settings, fake):
+    build(settings, fake)
+    strict = Bot.load(settings=settings.__class__.load(corpus=settings.corpus, index=settings.index, min_score=0.99),
+                      embedder=fake)
+    answer = strict.ask("How do I reset my wifi router?")
+    assert answer.status == "no_answer" and answer.hits == ()
+    assert "Facts About Klonopin Addiction Treatment" in answer.markdown
+    assert answer.disclaimer in answer.markdown.replace("\\", "")
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "?!?...", "\x00\x01\x02", "\u202e\u200b"])
+def test_unusable_input_is_invalid_with_help(bot, fake, question):
+    calls = fake.calls
+    answer = bot.ask(question)
+    assert answer.status == "invalid" and "Please type a question" in answer.markdown
+    assert fake.calls == calls, "no model work for unusable input"
+
+
+def test_too_long_is_invalid_before_any_model_work(bot, fake):
+    calls = fake.calls
+    answer = bot.ask("klonopin " * 100_000)
+    assert answer.status == "invalid" and "limit is 2,000" in answer.markdown
+    assert fake.calls == calls and len(answer.question) < 300
+
+
+def test_lone_surrogates_and_controls_are_cleaned(bot):
+    answer = bot.ask("klonopin\ud800 withdrawal\x07 symptoms\u202e")
+    json.dumps(answer.to_dict(), ensure_ascii=False).encode("utf-8")  # must be encodable
+    assert answer.status == "answered"
+
+
+def test_documents_with_markup_are_quoted_inert(tmp_path, fake):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "evil.md").write_text(
+        "---\ntitle: Evil <b>Page</b>\n---\n# Evil\n\nKlonopin facts <script>alert(1)</script> "
+        "[click](javascript:alert(1)) ![img](http://x.example/a.png) see https://x.example now.\n",
+        encoding="utf-8")
+    s = Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0)
+    build(s, fake)
+    md = Bot.load(settings=s, embedder=fake).ask("klonopin facts").markdown
+    assert "<script>" not in md and "&lt;script&gt;" in md
+    assert not re.search(r"(?<!\\)\]\(javascript", md) and "![img](" not in md and "https://x" not in md
+    assert "Evil &lt;b&gt;Page&lt;/b&gt;" in md
+
+
+def test_escape_round_trip_characters():
+    assert escape("a*b_c [x](y) <i> & # h") == "a\\*b\\_c \\[x\\](y) &lt;i&gt; &amp; # h"
+    assert escape("# top") == "\\# top"

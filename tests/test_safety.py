@@ -1,0 +1,312 @@
+"""Tests for bot.safety: detection of emergencies and crises, and the safety texts."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.errors import ConfigError
+from bot.safety import (
+    DEFAULT_TEXTS_PATH,
+    SafetyTexts,
+    check,
+    detect,
+    is_addiction_question,
+    load_texts,
+)
+from bot.schema import Safety
+
+PHRASES = json.loads((Path(__file__).parent / "data" / "safety_phrases.json").read_text("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def texts() -> SafetyTexts:
+    return load_texts()
+
+
+# --- detection ------------------------------------------------------------------------------
+
+
+def test_phrase_lists_are_big_enough():
+    assert all(len(PHRASES[kind]) >= 25 for kind in ("emergency", "crisis", "ordinary"))
+
+
+@pytest.mark.parametrize("message", PHRASES["emergency"])
+def test_emergency_phrasings(message):
+    assert detect(message) == "emergency"
+
+
+@pytest.mark.parametrize("message", PHRASES["crisis"])
+def test_crisis_phrasings(message):
+    assert detect(message) == "crisis"
+
+
+@pytest.mark.parametrize("message", PHRASES["ordinary"])
+def test_ordinary_questions_do_not_trigger(message):
+    assert detect(message) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("My dad took a whole bottle of Klonopin and won't wake up", "emergency"),
+        ("I want to end my life", "crisis"),
+        ("What is Klonopin?", None),
+        ("What happens if you overdose on Klonopin?", None),
+        ("Is it dangerous to mix Klonopin with alcohol?", None),
+        ("What are the withdrawal symptoms of Klonopin?", None),
+        ("Should Klonopin be stopped all at once or tapered?", None),
+        ("What is the best recipe for banana bread?", None),
+    ],
+)
+def test_seed_messages(message, expected):
+    assert detect(message) == expected
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["What should I do if someone overdoses?", "what to do if someone stops breathing"],
+)
+def test_asking_what_to_do_in_an_overdose_gets_the_emergency_notice(message):
+    # Decided: a first-aid question's right answer *is* the notice (call 911, Poison Control),
+    # and the asker may be facing it now; a general "what happens if" question stays ordinary.
+    assert detect(message) == "emergency"
+    assert detect("What happens if someone overdoses?") is None
+
+
+def test_asking_for_a_lethal_amount_gets_the_crisis_notice():
+    # Decided: asking how much it takes "to die" is a known warning sign; asking about an
+    # overdose in general is not, and stays with retrieval.
+    assert detect("How many klonopin does it take to die?") == "crisis"
+    assert detect("how much klonopin would it take to kill me") == "crisis"
+    assert detect("How much klonopin does it take to overdose?") is None
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("I took 30 klonopin on purpose and I can't breathe", "crisis"),
+        ("my dad isn't breathing. I think he wanted to die", "crisis"),
+    ],
+)
+def test_crisis_wins_over_emergency(message, expected):
+    assert detect(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("typo", "expected"),
+    [
+        ("he overdosd", "emergency"),
+        ("she ovredosed on klonopin", "emergency"),
+        ("my dad isnt breathng", "emergency"),
+        ("my son is unresponsve", "emergency"),
+        ("i am suicidel", "crisis"),
+        ("i want to kil myself", "crisis"),
+        ("my mom wont wake up", "emergency"),
+        ("he's ODing right now", "emergency"),
+        ("HE ISN’T BREATHING!!!!!", "emergency"),
+        ("pleeeease help my brother is convulsinggggg", "emergency"),
+    ],
+)
+def test_typos_and_everyday_spellings(typo, expected):
+    assert detect(typo) == expected
+
+
+@pytest.mark.parametrize(
+    ("near_miss", "trigger"),
+    [
+        ("my doctor is not treating me well", "my doctor is not breathing"),
+        ("he's conscious of the side effects", "he's unconscious"),
+        ("my rent is overdue", "my dad overdosed"),
+    ],
+)
+def test_real_words_are_not_pulled_to_trigger_words(near_miss, trigger):
+    assert detect(near_miss) is None
+    assert detect(trigger) == "emergency"
+
+
+def test_mixing_with_alcohol_needs_alarming_symptoms():
+    assert detect("I drank 2 beers with my klonopin and feel a little drowsy, is that ok?") is None
+    assert detect("I drank 2 beers with my klonopin and now I can't stay awake") == "emergency"
+    assert detect("I'm very drowsy and confused after my klonopin") is None  # no alcohol
+
+
+# --- addiction ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "How long does Klonopin withdrawal last?",
+        "am i adicted to klonopin",
+        "How do I taper off clonazepam?",
+        "my son is hooked on benzos",
+        "I relapsed after 3 months clean",
+        "Is Klonopin addictive?",
+        "how do i quit klonopin",
+        "I want to stop taking klonopin",
+        "is there a rehab for benzo dependance?",
+        "I get cravings for my klonopin",
+        "Should Klonopin be stopped all at once or tapered?",
+        "what is klonopin misuse",
+        "withdrawl symptoms from clonazepam",
+    ],
+)
+def test_addiction_questions(message):
+    assert is_addiction_question(message)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "What is Klonopin?",
+        "What is the usual dose of Klonopin for panic disorder?",
+        "Can I drive after taking clonazepam?",
+        "What is the best recipe for banana bread?",
+        "It was quite a long day",
+        "The treatment was independent of my dose",
+        "",
+    ],
+)
+def test_not_addiction_questions(message):
+    assert not is_addiction_question(message)
+
+
+# --- check ----------------------------------------------------------------------------------
+
+
+def test_check_returns_the_matching_notice(texts):
+    assert check("my friend is overdosing", texts) == Safety("emergency", texts.emergency)
+    assert check("i want to kill myself", texts) == Safety("crisis", texts.crisis)
+    assert check("What is Klonopin?", texts) is None
+
+
+# --- texts ----------------------------------------------------------------------------------
+
+
+def test_default_texts_have_the_us_numbers_in_the_right_fields(texts):
+    assert DEFAULT_TEXTS_PATH.name == "en-US.toml" and DEFAULT_TEXTS_PATH.is_file()
+    assert texts.locale == "en-US"
+    assert "911" in texts.emergency and "1-800-222-1222" in texts.emergency
+    assert "988" in texts.crisis and "911" in texts.crisis
+    assert "1-800-662-4357" in texts.addiction and "SAMHSA" in texts.addiction
+    assert "988" not in texts.emergency and "1-800-662-4357" not in texts.crisis
+    disclaimer = texts.disclaimer.lower()
+    assert "not medical advice" in disclaimer and "prescriber" in disclaimer
+    assert "911" in disclaimer and "\n" not in disclaimer  # plain text, one paragraph
+
+
+def test_load_texts_accepts_str_path_and_none_alike(texts):
+    assert load_texts(str(DEFAULT_TEXTS_PATH)) == texts == load_texts(DEFAULT_TEXTS_PATH)
+
+
+UK = """
+locale = "en-GB"
+emergency = "Call **999** now."
+crisis = "Call Samaritans on **116 123**, or 999 in an emergency."
+addiction = "Call FRANK on **0300 123 6600**."
+disclaimer = "Not medical advice. In an emergency call 999."
+"""
+
+
+def test_custom_texts_file(tmp_path):
+    path = tmp_path / "en-GB.toml"
+    path.write_text(UK, encoding="utf-8")
+    texts = load_texts(path)
+    assert texts == SafetyTexts(
+        locale="en-GB",
+        emergency="Call **999** now.",
+        crisis="Call Samaritans on **116 123**, or 999 in an emergency.",
+        addiction="Call FRANK on **0300 123 6600**.",
+        disclaimer="Not medical advice. In an emergency call 999.",
+    )
+    assert check("he's not breathing", texts).message == "Call **999** now."
+
+
+@pytest.mark.parametrize("key", ["locale", "emergency", "crisis", "addiction", "disclaimer"])
+def test_missing_key_names_the_key_and_the_file(tmp_path, key):
+    path = tmp_path / "broken.toml"
+    path.write_text("\n".join(line for line in UK.splitlines() if not line.startswith(key)))
+    with pytest.raises(ConfigError, match=key) as err:
+        load_texts(path)
+    assert str(path) in str(err.value)
+
+
+def test_empty_value_is_rejected(tmp_path):
+    path = tmp_path / "empty.toml"
+    path.write_text(UK.replace('"Call **999** now."', '"  "'))
+    with pytest.raises(ConfigError, match="emergency"):
+        load_texts(path)
+
+
+def test_missing_file_and_bad_toml_raise_value_error(tmp_path):
+    with pytest.raises(ConfigError, match="nope.toml"):
+        load_texts(tmp_path / "nope.toml")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("locale = ")
+    with pytest.raises(ConfigError, match="bad.toml"):
+        load_texts(bad)
+
+
+# --- robustness -----------------------------------------------------------------------------
+
+HOSTILE = [
+    "",
+    " ",
+    "\x00" * 1000,
+    "\ud800",
+    "\udfff overdose \ud800",
+    "😀" * 100_000,
+    "\u202e\u202dwhat is klonopin",
+    "a" * 10_000_000,
+    "'" * 5000,
+    "?" * 100_000,
+    "\n" * 100_000,
+    "ﬁ" * 10_000,
+    "a a a " * 1_000_000,
+]
+
+
+@pytest.mark.parametrize("message", HOSTILE, ids=lambda m: f"{m[:10]!r}x{len(m)}")
+def test_hostile_strings_never_crash_and_stay_fast(message, texts):
+    start = time.perf_counter()
+    assert detect(message) is None
+    assert check(message, texts) is None
+    assert is_addiction_question(message) in (True, False)
+    assert time.perf_counter() - start < 0.5
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "\x00I want to die\x00",
+        "\u202eI want to die",
+        "I am sui\u200bcidal",
+        "I'm suícidal",
+        "Ｉ ｗａｎｔ ｔｏ ｄｉｅ",
+        "\ud800 i want to kill myself \udfff",
+    ],
+)
+def test_hostile_wrapping_does_not_hide_a_crisis(message):
+    assert detect(message) == "crisis"
+
+
+def test_long_message_is_scanned_at_head_and_tail():
+    filler = "I have been on klonopin for a while. " * 10_000
+    assert detect("my friend is not breathing. " + filler) == "emergency"
+    assert detect(filler + "I want to end my life") == "crisis"
+
+
+def test_random_garbage_never_crashes():
+    rng = random.Random(1234)
+    alphabet = "abc xyz'’.?!\n\x00\u202e\u200b😀é0123456789" + "\u0301\u0308\u0327"
+    for _ in range(500):
+        message = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
+        assert detect(message) in (None, "emergency", "crisis")
+        assert is_addiction_question(message) in (True, False)
+    surrogates = "".join(chr(rng.randint(0xD800, 0xDFFF)) for _ in range(200))
+    assert detect(surrogates) is None

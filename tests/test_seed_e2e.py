@@ -1,0 +1,82 @@
+"""End to end with the real bundled model on the shipped corpus: the 19 seed questions, via the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.evaluate import load_queries, seed_verdict
+
+pytestmark = pytest.mark.model
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT.parent / "shared" / "eval" / "seed" / "queries.jsonl"
+
+
+def run_cli(*args: str, stdin: str = "", index: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1"}
+    cmd = [sys.executable, "-m", "bot", *args] + (["--index", str(index)] if index else [])
+    return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def batch_answers(seed_index):
+    queries = load_queries(QUERIES)
+    out = run_cli("ask", "--json", stdin="".join(q["question"] + "\n" for q in queries), index=seed_index)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == len(queries)
+    return list(zip(queries, map(json.loads, lines)))
+
+
+def test_all_nineteen_seed_questions_meet_their_rule(batch_answers):
+    failures = {q["qid"]: reason for q, a in batch_answers if (reason := seed_verdict(q, a))}
+    assert failures == {}
+    assert len(batch_answers) == 19
+
+
+def test_emergency_notice_comes_first_with_numbers(batch_answers):
+    for q, a in batch_answers:
+        if q["kind"] == "emergency":
+            assert a["markdown"].startswith(a["safety"]["message"])
+            assert "911" in a["safety"]["message"] and "1-800-222-1222" in a["safety"]["message"]
+        if q["kind"] == "crisis":
+            assert "988" in a["safety"]["message"]
+
+
+def test_every_passage_fits_the_model(seed_bot, real_embedder):
+    limit = real_embedder.max_seq_length
+    for p in seed_bot.index.passages:
+        assert real_embedder.count_tokens(p.context) + 2 <= limit
+
+
+def test_single_question_cli_and_python_api_agree(seed_index, seed_bot):
+    out = run_cli("ask", "What is Klonopin?", "--json", index=seed_index)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == seed_bot.ask("What is Klonopin?").to_dict()
+
+
+def test_cli_missing_index_exits_nonzero_with_fix(tmp_path):
+    out = run_cli("ask", "What is Klonopin?", index=tmp_path / "none")
+    assert out.returncode == 2
+    assert "python -m bot index" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_cli_eval_prints_seed_metrics(seed_index):
+    out = run_cli("eval", str(QUERIES), index=seed_index)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["seed"]["passed"] == 19
+
+
+def test_cli_index_reports_up_to_date(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Tiny\n\nDrink water.\n", encoding="utf-8")
+    first = run_cli("index", "--corpus", str(corpus), index=tmp_path / "i")
+    assert first.returncode == 0 and "1 passages from 1 documents" in first.stdout
+    again = run_cli("index", "--corpus", str(corpus), index=tmp_path / "i")
+    assert again.returncode == 0 and "already up to date" in again.stdout
