@@ -38,6 +38,8 @@ class Settings:
     max_question_chars: int = 2000
     #: TOML file with the disclaimer and helpline texts; empty means the bundled en-US file
     safety_texts: str = ""
+    #: where the web app keeps its feedback log (no IP addresses or identifiers are stored)
+    data: Path = Path("data")
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -8,12 +8,13 @@ over-long message gets status `invalid` with a message saying what to do.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from . import answer, safety
+from . import answer, dialogue, safety
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .index import Index, load
@@ -56,7 +57,9 @@ class Bot:
         """Ranked passages for `query`, with no abstention: what the evaluation scores."""
         return self.retriever.search(query, self._vector(query), k=k, mode=mode)
 
-    def ask(self, question: str) -> Answer:
+    def ask(self, question: str, history: Sequence[dialogue.Turn] = ()) -> Answer:
+        """Answer one message; `history` holds earlier turns (strings, or chat messages with
+        "role" and "content"), so a short follow-up is searched with the earlier topic."""
         if len(question) > self.settings.max_question_chars:
             return answer.invalid(
                 question[:200] + "…",
@@ -70,9 +73,10 @@ class Bot:
                 text, f"Please type a question in words, for example: “{_EXAMPLE}”", self.texts
             )
         notice = safety.check(text, self.texts)
-        hits = self.search(text, k=max(self.settings.top_k, 10))
+        query = dialogue.contextualize(text, history)
+        hits = self.search(query, k=max(self.settings.top_k, 10))
         return answer.compose(
             text, hits, safety=notice, texts=self.texts, titles=self.titles,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
-            addiction=safety.is_addiction_question(text),
+            addiction=safety.is_addiction_question(query), searched_for=query,
         )
