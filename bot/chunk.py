@@ -3,8 +3,9 @@
 Each section is split into blocks (paragraphs and list items), each block into sentences with
 blingfire (offline, about 4 M characters a second, knows "e.g.", "Dr." and "0.5 mg"), and
 sentences are packed greedily into passages of at most `max_tokens` word pieces, counting
-the "title › section" line that is embedded with them. A passage prefers to end where a
-paragraph ends once it is a quarter full, so quotes read as whole thoughts.
+the "title › section" line that is embedded with them. A passage ends where a paragraph ends
+(unless the paragraph is a short line such as "Symptoms include:"), and a run of list items
+is kept together until it is half full, so quotes read as whole thoughts.
 
 `document.text[p.start:p.end] == p.text` holds for every passage. The one exception to "never
 cut a sentence" is a single sentence longer than the model can read: it is cut between words,
@@ -20,9 +21,13 @@ import blingfire
 
 from .schema import Document, Passage, Span
 
+#: bump when passages would come out differently, so existing indexes are rebuilt
+VERSION = 2
 TokenCounter = Callable[[str], int]
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+)")
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
+ITEM, PARAGRAPH = 1, 2
+_MIN_PARAGRAPH_TOKENS = 16  # a shorter paragraph joins the next one rather than stand alone
 # titles blingfire ends a sentence after ("Dr. Smith"): the next sentence is glued back on
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Sr|Jr|vs|approx|No|Fig|Vol)\.)\Z")
 
@@ -49,8 +54,12 @@ def chunk_document(doc: Document, count_tokens: TokenCounter, max_tokens: int) -
     return passages
 
 
-def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, bool]]:
-    """Absolute (start, end, ends_paragraph) of each sentence of text[start:end], whitespace trimmed."""
+def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int, int]]:
+    """Absolute (start, end, boundary) of each sentence of text[start:end], whitespace trimmed.
+
+    boundary: PARAGRAPH when a blank line (or the end) follows, ITEM at the end of a list item
+    or line block, 0 inside a block.
+    """
     end = len(text) if end is None else end
     region = text[start:end]
     pos = 0
@@ -58,8 +67,9 @@ def sentences(text: str, start: int = 0, end: int | None = None) -> Iterator[tup
         block_end = brk.start() if brk else len(region)
         block = region[pos:block_end]
         spans = _trimmed(block, blingfire.text_to_sentences_and_offsets(block)[1]) if block.strip() else []
+        last = PARAGRAPH if brk is None or "\n" in brk.group()[1:] else ITEM
         for i, (s, e) in enumerate(spans):
-            yield start + pos + s, start + pos + e, i == len(spans) - 1
+            yield start + pos + s, start + pos + e, last if i == len(spans) - 1 else 0
         pos = brk.end() if brk else len(region)
 
 
@@ -85,41 +95,41 @@ def _trimmed(block: str, offsets: list[tuple[int, int]]) -> list[Span]:
 def _pack(text: str, start: int, end: int, count: TokenCounter, budget: int) -> Iterator[list[tuple[int, int, int]]]:
     group: list[tuple[int, int, int]] = []
     used = 0
-    for s, e, para_end in _fitting(text, start, end, count, budget):
-        n = count(text[s:e])
+    for s, e, para_end, n in _fitting(text, start, end, count, budget):
         if group and used + n > budget:
             yield group
             group, used = [], 0
         group.append((s, e, n))
         used += n
-        if para_end and used >= budget // 4:
+        if (para_end == PARAGRAPH and used >= _MIN_PARAGRAPH_TOKENS) or (para_end and used >= budget // 2):
             yield group
             group, used = [], 0
     if group:
         yield group
 
 
-def _fitting(text: str, start: int, end: int, count: TokenCounter, budget: int) -> Iterator[tuple[int, int, bool]]:
-    """Sentences, with any sentence longer than the budget cut between words."""
+def _fitting(text: str, start: int, end: int, count: TokenCounter, budget: int) -> Iterator[tuple[int, int, int, int]]:
+    """(start, end, boundary, tokens) of each sentence, any sentence over the budget cut between words."""
     for s, e, para_end in sentences(text, start, end):
-        if count(text[s:e]) <= budget:
-            yield s, e, para_end
+        if (n := count(text[s:e])) <= budget:
+            yield s, e, para_end, n
             continue
         piece_start = s
         words = list(re.finditer(r"\S+", text[s:e]))
         for w in words:
             ws, we = s + w.start(), s + w.end()
             if count(text[piece_start:we]) > budget and ws > piece_start:
-                yield piece_start, _rstrip(text, piece_start, ws), False
+                piece_end = _rstrip(text, piece_start, ws)
+                yield piece_start, piece_end, 0, count(text[piece_start:piece_end])
                 piece_start = ws
             while count(text[piece_start:we]) > budget:  # one word longer than the budget
                 cut = piece_start + max(1, (we - piece_start) // 2)
                 while count(text[piece_start:cut]) > budget:
                     cut = piece_start + max(1, (cut - piece_start) // 2)
-                yield piece_start, cut, False
+                yield piece_start, cut, 0, count(text[piece_start:cut])
                 piece_start = cut
         if piece_start < e:
-            yield piece_start, e, para_end
+            yield piece_start, e, para_end, count(text[piece_start:e])
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

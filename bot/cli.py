@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ev = sub.add_parser("eval", help="score a queries file and print metrics as JSON")
     ev.add_argument("queries")
-    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25"], default="hybrid")
+    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25", "rrf"], help="retrieval to score (default: the configured one)")
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)

@@ -28,18 +28,33 @@ class Settings:
     max_tokens: int = 200
     #: passages quoted in an answer
     top_k: int = 3
+    #: hybrid (shipped), or a baseline: dense, bm25, rrf (reciprocal rank fusion of the two)
+    retrieval: str = "hybrid"
     #: candidates taken from each retriever before fusion
     candidates: int = 50
-    #: the k of reciprocal rank fusion
+    #: weight of the BM25 score (scaled to the best candidate's) added to the cosine similarity
+    lexical_weight: float = 0.2
+    #: bonus for a passage whose section heading matches what the question asks (symptoms, treatment…)
+    aspect_weight: float = 0.05
+    #: the k of reciprocal rank fusion (the `rrf` baseline)
     rrf_k: int = 60
     #: below this cosine similarity of the best passage, the bot says it has no answer
     min_score: float = 0.35
+    #: below this share of the question's topic words found in the corpus, the bot says it has no answer
+    min_coverage: float = 0.0
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: TOML file with the disclaimer and helpline texts; empty means the bundled en-US file
     safety_texts: str = ""
     #: where the web app keeps its feedback log (no IP addresses or identifiers are stored)
     data: Path = Path("data")
+    #: days the feedback log keeps an entry (older ones are dropped when the app starts); 0 keeps all
+    log_days: int = 90
+    #: example questions shown in the chat, separated by "|"; empty: one per section heading of the documents
+    examples: str = ""
+    #: origins that may embed the chat, space-separated: CSP frame-ancestors for iframes, and the
+    #: CORS origins for the <gradio-app> web component and browser calls of /api/ask; * any, 'none' none
+    frame_ancestors: str = "*"
     host: str = "127.0.0.1"
     port: int = 7860
 

@@ -34,6 +34,12 @@ class Embedder(Protocol):
     @property
     def weights_sha256(self) -> str: ...
 
+    @cached_property
+    def known_words(self) -> frozenset[str]:
+        """Whole words of the model's vocabulary: a query word in it is not a typo."""
+        vocab = (self.path / "vocab.txt").read_text(encoding="utf-8").split()
+        return frozenset(w for w in vocab if w.isalpha())
+
     @property
     def dim(self) -> int: ...
 
@@ -111,6 +117,12 @@ class SentenceTransformerEmbedder:
         tok.no_truncation()
         tok.no_padding()
         return tok
+
+    @cached_property
+    def known_words(self) -> frozenset[str]:
+        """Whole words of the model's vocabulary: a query word in it is not a typo."""
+        vocab = (self.path / "vocab.txt").read_text(encoding="utf-8").split()
+        return frozenset(w for w in vocab if w.isalpha())
 
     @property
     def dim(self) -> int:

@@ -54,7 +54,7 @@ def _same_doc(gold: str, doc: str) -> bool:
     return gold == doc or gold.endswith("/" + doc)
 
 
-def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode = "hybrid") -> dict[str, Any]:
+def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
     totals = dict.fromkeys(["hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "doc_hit@5"], 0.0)
     n = 0
     for q in queries:
@@ -72,7 +72,7 @@ def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode = "h
     return {"queries": n, **{k: round(v / max(n, 1), 4) for k, v in totals.items()}}
 
 
-def evaluate(bot: Bot, queries: list[dict[str, Any]], *, mode: Mode = "hybrid") -> dict[str, Any]:
+def evaluate(bot: Bot, queries: list[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
     seed = [q for q in queries if "kind" in q]
     ranked = [q for q in queries if "kind" not in q and q.get("section")]
     report: dict[str, Any] = {}

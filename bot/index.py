@@ -17,14 +17,17 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from . import chunk
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, file_sha256
@@ -32,9 +35,9 @@ from .errors import REBUILD, CorpusError, IndexCorruptError, IndexLockedError, I
 from .ingest import iter_files, load_corpus
 from .schema import Passage
 
-FORMAT = 1
+FORMAT = 2
 CURRENT = "current"
-_ARTIFACTS = ("vectors.faiss", "passages.jsonl", "bm25/params.index.json", "bm25/vocab.index.json",
+_ARTIFACTS = ("vectors.faiss", "passages.jsonl", "words.json", "bm25/params.index.json", "bm25/vocab.index.json",
               "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
 
 
@@ -56,6 +59,7 @@ class Index:
     passages: tuple[Passage, ...]
     vectors: Any  # faiss.Index
     bm25: Any  # bm25s.BM25
+    words: dict[str, int]  # lowercase corpus word → number of passages using it (for spelling fixes)
 
 
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
@@ -70,7 +74,7 @@ def bm25_tokens(texts: list[str]) -> list[list[str]]:
 def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
     """What an index must have been built with to be served by these settings and this model."""
     return {"format": FORMAT, "model": embedder.name, "model_sha256": embedder.weights_sha256,
-            "max_tokens": settings.max_tokens, "splitter": "blingfire", "bm25": "en_plus-snowball"}
+            "max_tokens": settings.max_tokens, "chunker": chunk.VERSION, "bm25": "en_plus-snowball"}
 
 
 def corpus_hashes(corpus: Path) -> dict[str, str]:
@@ -96,8 +100,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
         passages = [p for d in docs for p in chunk_document(d, embedder.count_tokens, settings.max_tokens)]
-        same_model = old and all(old.manifest["settings"].get(k) == wanted[k] for k in ("model", "model_sha256"))
-        vectors, embedded = _vectors(passages, embedder, old if same_model else None, progress)
+        vectors, embedded = _vectors(passages, embedder, _reusable(root, wanted), progress)
         tmp = root / f".build-{os.getpid()}-{time.time_ns()}"
         _write(tmp, passages, vectors, {
             "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
@@ -110,12 +113,34 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began)
 
 
-def _vectors(passages: list[Passage], embedder: Embedder, old: Index | None, progress: bool) -> tuple[np.ndarray, int]:
-    keys = [hashlib.blake2b(p.context.encode(), digest_size=16).hexdigest() for p in passages]
-    cache: dict[str, np.ndarray] = {}
-    if old is not None and old.vectors.ntotal:
-        stored = old.vectors.reconstruct_n(0, old.vectors.ntotal)
-        cache = {hashlib.blake2b(p.context.encode(), digest_size=16).hexdigest(): stored[i] for i, p in enumerate(old.passages)}
+def _key(passage: Passage) -> str:
+    return hashlib.blake2b(passage.context.encode(), digest_size=16).hexdigest()
+
+
+def _reusable(root: Path, wanted: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Vectors of the current index by content hash, if it was built with the same model.
+
+    Read leniently (any format version, no artifact check): a vector is only reused for text
+    whose hash matches exactly, so a damaged file at worst costs re-embedding.
+    """
+    import faiss
+
+    folder = root / CURRENT
+    try:
+        settings = json.loads((folder / "manifest.json").read_text())["settings"]
+        if any(settings.get(k) != wanted[k] for k in ("model", "model_sha256")):
+            return {}
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        with (folder / "passages.jsonl").open(encoding="utf-8") as f:
+            keys = [_key(Passage.from_json(json.loads(line))) for line in f]
+        stored = vectors.reconstruct_n(0, vectors.ntotal)
+    except Exception:  # no usable old index: embed everything
+        return {}
+    return dict(zip(keys, stored)) if len(keys) == len(stored) else {}
+
+
+def _vectors(passages: list[Passage], embedder: Embedder, cache: dict[str, np.ndarray], progress: bool) -> tuple[np.ndarray, int]:
+    keys = [_key(p) for p in passages]
     missing: dict[str, str] = {}
     for key, passage in zip(keys, passages):
         if key not in cache:
@@ -136,6 +161,10 @@ def _write(folder: Path, passages: list[Passage], vectors: np.ndarray, manifest:
     with (folder / "passages.jsonl").open("w", encoding="utf-8") as f:
         for p in passages:
             f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+    words: Counter[str] = Counter()
+    for p in passages:
+        words.update({w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", p.context)})
+    (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False))
     retriever = bm25s.BM25()
     retriever.index(bm25_tokens([p.context for p in passages]), show_progress=False)
     retriever.save(str(folder / "bm25"), show_progress=False)
@@ -223,8 +252,9 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         with (folder / "passages.jsonl").open(encoding="utf-8") as f:
             passages = tuple(Passage.from_json(json.loads(line)) for line in f)
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
     except Exception as exc:
         raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
     if vectors.ntotal != len(passages) or manifest["counts"]["passages"] != len(passages):
         raise IndexCorruptError(f"{folder} holds {vectors.ntotal} vectors for {len(passages)} passages: {REBUILD}")
-    return Index(folder, manifest, passages, vectors, bm25)
+    return Index(folder, manifest, passages, vectors, bm25, words)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import answer, dialogue, safety
+from . import answer, dialogue, query, safety
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .index import Index, load
@@ -53,9 +53,17 @@ class Bot:
     def _embed_one(self, text: str) -> np.ndarray:
         return self.embedder.embed([text])[0]
 
-    def search(self, query: str, *, k: int = 10, mode: Mode = "hybrid") -> list[Hit]:
-        """Ranked passages for `query`, with no abstention: what the evaluation scores."""
-        return self.retriever.search(query, self._vector(query), k=k, mode=mode)
+    def analyse(self, message: str) -> query.Query:
+        return query.analyse(message, self.index.words, getattr(self.embedder, "known_words", frozenset()))
+
+    def search(self, message: str, *, k: int = 10, mode: Mode | None = None) -> list[Hit]:
+        """Ranked passages for a message, with no abstention: what the evaluation scores."""
+        mode = mode or self.settings.retrieval  # type: ignore[assignment]
+        q = self.analyse(message) if mode == "hybrid" else query.Query(message, message, frozenset())
+        return self._retrieve(q, k, mode)
+
+    def _retrieve(self, q: query.Query, k: int, mode: Mode) -> list[Hit]:
+        return self.retriever.search(q, self._vector(q.text), k=k, mode=mode)
 
     def ask(self, question: str, history: Sequence[dialogue.Turn] = ()) -> Answer:
         """Answer one message; `history` holds earlier turns (strings, or chat messages with
@@ -73,10 +81,13 @@ class Bot:
                 text, f"Please type a question in words, for example: “{_EXAMPLE}”", self.texts
             )
         notice = safety.check(text, self.texts)
-        query = dialogue.contextualize(text, history)
-        hits = self.search(query, k=max(self.settings.top_k, 10))
+        searched = dialogue.contextualize(text, history)
+        q = self.analyse(searched)
+        hits = self._retrieve(q, max(self.settings.top_k, 10), self.settings.retrieval)  # type: ignore[arg-type]
+        if query.coverage(q.text, self.index.words) < self.settings.min_coverage:
+            hits = []  # the question's topic is not in the documents at all
         return answer.compose(
             text, hits, safety=notice, texts=self.texts, titles=self.titles,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
-            addiction=safety.is_addiction_question(query), searched_for=query,
+            addiction=safety.is_addiction_question(searched), searched_for=searched,
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.chunk import chunk_document, sentences
+from bot.chunk import ITEM, PARAGRAPH, chunk_document, sentences
 from bot.ingest import load_corpus, read_document
 from bot.schema import Document, Section
 
@@ -49,8 +49,8 @@ def test_abbreviations_do_not_split_sentences():
 def test_list_items_are_units_and_paragraph_ends_marked():
     text = "Symptoms include\n- joint aches\n- thick skin\n\nSee a doctor. Soon."
     got = [(text[s:e], end) for s, e, end in sentences(text)]
-    assert got == [("Symptoms include", True), ("- joint aches", True), ("- thick skin", True),
-                   ("See a doctor.", False), ("Soon.", True)]
+    assert got == [("Symptoms include", ITEM), ("- joint aches", ITEM), ("- thick skin", PARAGRAPH),
+                   ("See a doctor.", 0), ("Soon.", PARAGRAPH)]
 
 
 def test_sentence_longer_than_model_is_cut_between_words():

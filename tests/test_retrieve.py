@@ -7,7 +7,12 @@ import pytest
 
 from bot import Settings
 from bot.index import build, load
+from bot.query import Query
 from bot.retrieve import Retriever
+
+
+def plain(text: str) -> Query:
+    return Query(text, text, frozenset())
 
 
 @pytest.fixture
@@ -33,7 +38,7 @@ def test_dense_matches_brute_force(tmp_path, big_corpus, fake, k):
     matrix = fake.embed([p.context for p in index.passages])
     for query in ["term3 term77", "term140 term2 term9", "nothing matches zzz"]:
         q = fake.embed([query])[0]
-        hits = retriever.search(query, q, k=k, mode="dense")
+        hits = retriever.search(plain(query), q, k=k, mode="dense")
         expected = np.argsort(-(matrix @ q), kind="stable")[:k]
         assert [h.score for h in hits] == pytest.approx(list((matrix @ q)[expected]), abs=1e-5)
         assert [h.passage for h in hits][:1] == [index.passages[expected[0]]] or hits[0].score == pytest.approx(
@@ -47,15 +52,14 @@ def test_fusion_is_reciprocal_rank(tmp_path, big_corpus, fake):
     retriever = Retriever(index, fake, settings)
     query = "term3 term77 term12"
     q = fake.embed([query])[0]
-    ids = {p: i for i, p in enumerate(index.passages)}
-    dense = [ids[h.passage] for h in retriever.search(query, q, k=20, mode="dense")]
-    lexical = retriever.lexical(query, 20)
+    dense = [int(i) for i in index.vectors.search(q.reshape(1, -1), 20)[1][0]]
+    lexical = list(retriever.lexical(query, 20))
     assert lexical, "BM25 finds passages sharing the query's words"
     expected: dict[int, float] = {}
     for ranking in (dense, lexical):
         for r, pid in enumerate(ranking):
             expected[pid] = expected.get(pid, 0) + 1 / (60 + r + 1)
-    hits = retriever.search(query, q, k=10)
+    hits = retriever.search(plain(query), q, k=10, mode="rrf")
     assert [h.fused for h in hits] == pytest.approx(sorted(expected.values(), reverse=True)[:10])
     for h in hits:
         assert h.score == pytest.approx(float(fake.embed([h.passage.context])[0] @ q), abs=1e-5)
@@ -70,4 +74,4 @@ def test_bm25_prefers_passages_with_rare_query_words(tmp_path, fake):
     build(settings, fake)
     retriever = Retriever(load(settings.index), fake, settings)
     assert [retriever.index.passages[i].doc for i in retriever.lexical("what causes insomnia?", 5)] == ["a.txt"]
-    assert retriever.lexical("the and of", 5) == []
+    assert retriever.lexical("the and of", 5) == {}

@@ -1,0 +1,83 @@
+"""Choose the hybrid retrieval weights on MedQuAD dev, from data.
+
+    python benchmarks/tune.py [--limit N]
+
+For every dev question the candidates' features are computed once (cosine, BM25 scaled to the
+best candidate, whether the section heading matches the asked aspect); then every point of a
+small grid of (lexical_weight, aspect_weight, section_weight) is scored offline: section-level
+hit@1 and MRR@10. Prints the best points; the shipped defaults in bot/config.py come from here.
+Uses the MedQuAD index cached by benchmarks/quality.py (built if missing).
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.quality import EVAL, open_bot  # noqa: E402
+from bot.embed import SentenceTransformerEmbedder  # noqa: E402
+from bot.evaluate import load_queries  # noqa: E402
+
+
+def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> dict[str, np.ndarray]:
+    r = bot.retriever
+    q = bot.analyse(question)
+    vector = bot._vector(q.text)
+    n = bot.settings.candidates
+    scores, ids = bot.index.vectors.search(vector.reshape(1, -1), n)
+    cosine = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+    lexical = r.lexical(q.lexical, n)
+    pids = sorted(set(cosine) | set(lexical))
+    top = max(lexical.values(), default=0.0) or 1.0
+    passages = [bot.index.passages[p] for p in pids]
+    sections = [(p.doc, p.section) for p in passages]
+    keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
+    return {
+        "cos": np.array([cosine.get(p, float(bot.index.vectors.reconstruct(p) @ vector)) for p in pids]),
+        "lex": np.array([lexical.get(p, 0.0) / top for p in pids]),
+        "asp": np.array([bool(q.aspects & r._heading_aspects(p.section)) for p in passages], dtype=float),
+        "sec": np.array([keys[s] for s in sections]),
+        "gold": np.array([(gold_doc == d or gold_doc.endswith("/" + d)) and s == gold_section for d, s in sections]),
+    }
+
+
+def score(features: list[dict[str, np.ndarray]], wl: float, wa: float, ws: float) -> tuple[float, float]:
+    hit1 = mrr = 0.0
+    for f in features:
+        s = f["cos"] + wl * f["lex"] + wa * f["asp"]
+        best: dict[int, list[float]] = {}
+        for sec, value in zip(f["sec"], s):
+            best.setdefault(int(sec), []).append(float(value))
+        section_score = {k: max(v) + ws * (sorted(v)[-2] if len(v) > 1 else 0.0) for k, v in best.items()}
+        ranked = sorted(section_score, key=lambda k: -section_score[k])[:10]
+        gold = {int(sec) for sec, g in zip(f["sec"], f["gold"]) if g}
+        rank = next((i for i, k in enumerate(ranked, 1) if k in gold), None)
+        if rank:
+            hit1 += rank == 1
+            mrr += 1 / rank
+    return hit1 / len(features), mrr / len(features)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=0)
+    args = parser.parse_args()
+    bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", SentenceTransformerEmbedder())
+    dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.limit or None]
+    features = [candidate_features(bot, q["question"], q["doc"], q["section"]) for q in dev]
+    grid = itertools.product([0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4], [0.0, 0.02, 0.05, 0.1, 0.15], [0.0, 0.1, 0.2])
+    results = sorted(((*score(features, *w), *w) for w in grid), reverse=True)
+    print("| hit@1 | MRR@10 | lexical_weight | aspect_weight | section_weight |\n|---:|---:|---:|---:|---:|")
+    for h, m, wl, wa, ws in results[:12]:
+        print(f"| {h:.3f} | {m:.3f} | {wl} | {wa} | {ws} |")
+    print(f"current defaults: {score(features, bot.settings.lexical_weight, bot.settings.aspect_weight, 0.0)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Question analysis before search: find the question in a long message, fix misspelled names,
+add synonyms people use, and tell what aspect (symptoms, treatment, causes…) is asked about.
+
+- A story-like message ("My mum has taken Klonopin for years. She wants to stop. What
+  withdrawal symptoms should we expect?") is searched by its question sentences, with the
+  topic words of the other sentences appended, so the story does not drown the question.
+- A word the corpus never uses and the model's vocabulary does not know ("klonopn") is
+  corrected to the closest corpus word within one or two edits ("klonopin").
+- Synonyms (brand ↔ generic, lay ↔ clinical words: `synonyms.toml`) are added to the BM25
+  query only, and only for a term the documents never use ("xanax" where they say
+  "alprazolam"); the embedding model already knows most of them.
+- `aspects()` maps the question and section headings onto the same small set of aspects, so
+  retrieval can favour a passage under a heading that matches what is asked.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+SYNONYMS_PATH = Path(__file__).parent / "locales" / "synonyms.toml"
+_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
+_LONG_MESSAGE_WORDS = 30
+
+
+@dataclass(frozen=True)
+class Query:
+    text: str  # what the dense retriever embeds
+    lexical: str  # what BM25 searches: text plus corrections and synonyms
+    aspects: frozenset[str]
+
+
+@cache
+def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[re.Pattern[str], re.Pattern[str]]]]:
+    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    synonyms: dict[str, tuple[str, ...]] = {}
+    for group in data["synonyms"]:
+        for term in group:
+            synonyms[term.lower()] = tuple(t for t in group if t.lower() != term.lower())
+    aspects = {
+        name: (re.compile(r"\b(?:" + "|".join(spec["question"]) + r")", re.I),
+               re.compile(r"\b(?:" + "|".join(spec["heading"]) + r")", re.I))
+        for name, spec in data["aspects"].items()
+    }
+    return synonyms, aspects
+
+
+def aspects(text: str, *, heading: bool = False) -> frozenset[str]:
+    """The aspects a question asks about, or (heading=True) that a section heading covers."""
+    return frozenset(name for name, pats in _tables()[1].items() if pats[heading].search(text))
+
+
+def focus(message: str) -> str:
+    """The question inside a long message: its question sentences, then the other sentences' nouns."""
+    if len(_WORD.findall(message)) <= _LONG_MESSAGE_WORDS:
+        return message
+    sentences = [s.strip() for s in _SENTENCE.findall(message) if s.strip()]
+    asked = [s for s in sentences if s.endswith("?") or re.match(r"(?i)(what|how|why|when|is|are|can|should|does|do|will)\b", s)]
+    if not asked:
+        return message
+    rest = " ".join(s for s in sentences if s not in asked)
+    context = [w for w in _WORD.findall(rest) if len(w) > 3 and (w[0].isupper() or len(w) > 6)]
+    return " ".join(asked + list(dict.fromkeys(context)))
+
+
+def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[str] | set[str]) -> dict[str, str]:
+    """Misspelled word → corpus word, for words neither the corpus nor the model vocabulary knows."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import Levenshtein
+
+    fixes = {}
+    for word in {w.lower() for w in words}:
+        if len(word) < 5 or word in vocabulary or word in known:
+            continue
+        limit = 1 if len(word) < 8 else 2
+        match = process.extractOne(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit)
+        if match:
+            fixes[word] = match[0]
+    return fixes
+
+
+def coverage(text: str, vocabulary: Mapping[str, int]) -> float:
+    """Share of the question's topic words (not stopwords, not aspect words) the corpus uses."""
+    from .dialogue import topic
+
+    words = [w.lower() for w in _WORD.findall(topic(text))]
+    return sum(w in vocabulary for w in words) / len(words) if words else 1.0
+
+
+def _in_corpus(term: str, vocabulary: Mapping[str, int]) -> bool:
+    """A term the documents already use needs no synonym: adding one would only add noise."""
+    words = [w for w in term.split() if len(w) > 3]
+    return bool(words) and all(w in vocabulary for w in words)
+
+
+def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str]) -> Query:
+    text = focus(message)
+    words = _WORD.findall(text)
+    fixes = correct(words, vocabulary, known)
+    if fixes:
+        text = _WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
+    synonyms, _ = _tables()
+    lowered = text.lower()
+    extra = [syn for term, syns in synonyms.items()
+             if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary) for syn in syns]
+    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text))

@@ -1,0 +1,51 @@
+"""Question analysis: the question inside a story, spelling fixes, synonyms, aspects, coverage."""
+
+from __future__ import annotations
+
+from bot.query import analyse, aspects, correct, coverage, focus
+
+VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
+KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
+
+
+def test_misspelled_names_are_corrected_to_corpus_words():
+    assert correct(["klonopn", "klonipin", "acromegally", "clonazapam"], VOCAB, KNOWN) == {
+        "klonopn": "klonopin", "klonipin": "klonopin", "acromegally": "acromegaly", "clonazapam": "clonazepam"}
+
+
+def test_known_words_and_short_words_are_left_alone():
+    assert correct(["scared", "mother", "xyz", "bread"], VOCAB, KNOWN) == {}
+
+
+def test_analyse_fixes_text_and_adds_synonyms_to_lexical_only():
+    q = analyse("what are klonopn withdrawl symptoms", VOCAB, KNOWN)
+    assert q.text == "what are klonopin withdrawal symptoms"
+    assert "clonazepam" not in q.lexical, "both names are in the corpus: no expansion"
+    xanax = analyse("is xanax addictive", {**VOCAB, "alprazolam": 2}, KNOWN)
+    assert "alprazolam" in xanax.lexical and "alprazolam" not in xanax.text
+    assert {"withdrawal", "symptoms"} <= q.aspects
+
+
+def test_story_is_reduced_to_its_question_plus_topic_words():
+    story = ("My mother has been taking Klonopin every night for about six years because of panic attacks. "
+             "Her new doctor wants her to come off it and she is really scared about the process. "
+             "What withdrawal symptoms should we expect?")
+    got = focus(story)
+    assert got.startswith("What withdrawal symptoms should we expect?")
+    assert "Klonopin" in got and "scared" not in got
+    assert focus("What is Klonopin?") == "What is Klonopin?"
+
+
+def test_aspects_of_questions_and_headings():
+    assert aspects("How is Klonopin addiction treated?") >= {"treatment"}
+    assert aspects("Klonopin Addiction Treatment", heading=True) == {"treatment"}
+    assert aspects("Who is at risk?", heading=True) == {"risk"}
+    assert "frequency" in aspects("How many people are affected by acromegaly?")
+    assert aspects("Symptoms", heading=True) == {"symptoms"}
+
+
+def test_coverage_is_share_of_topic_words_the_corpus_uses():
+    assert coverage("What are the symptoms of acromegaly?", VOCAB) == 1.0
+    assert coverage("What is the best recipe for banana bread?", VOCAB) == 0.0
+    assert coverage("klonopin and banana", VOCAB) == 0.5
+    assert coverage("what is it?", VOCAB) == 1.0
