@@ -1,4 +1,4 @@
-"""`python -m bot index | ask | eval | serve` — the command-line contract of DESIGN.md.
+"""`python -m bot index | ask | eval | serve | report` — the command-line contract of DESIGN.md.
 
 The library raises `BotError`s; this module turns them into one-line messages on stderr and
 exit code 2, so scripts can rely on the exit status and people read what to do.
@@ -7,7 +7,6 @@ exit code 2, so scripts can rely on the exit status and people read what to do.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import logging
 import sys
@@ -51,17 +50,12 @@ def _ask(args: argparse.Namespace) -> int:
     from .pipeline import Bot
 
     bot = Bot.load(settings=_settings(args))
-    # UTF-8 in and out whatever the locale: bytes that are not UTF-8 become U+FFFD instead of a
-    # crash, and only "\n" ends a question, so answers stay aligned with the lines sent.
-    for stream, newline in ((sys.stdin, {"newline": "\n"}), (sys.stdout, {})):
-        if isinstance(stream, io.TextIOWrapper):  # not when stdin is closed, or replaced by a test
-            stream.reconfigure(encoding="utf-8", errors="replace", **newline)
     if args.question is not None:
         answer = bot.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.markdown)
         return 0
     for line in sys.stdin:  # batch: one question per line in, one JSON object per line out
-        print(json.dumps(bot.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=False), flush=True)
+        print(json.dumps(bot.ask(line.rstrip("\n")).to_dict(), ensure_ascii=False), flush=True)
     return 0
 
 
@@ -85,6 +79,22 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .feedback import FeedbackLog, format_report, report
+
+    log = FeedbackLog(Settings.load(data=args.data).data)
+    if not log.path.is_file():
+        print(f"no feedback log at {log.path} yet: the web app (`python -m bot serve`) writes it as people ask; "
+              "pass --data or set BOT_DATA if it lives elsewhere", file=sys.stderr)
+        return 0
+    rows = report(log, top=args.top)
+    print(json.dumps({k: [asdict(r) for r in v] for k, v in rows.items()}, ensure_ascii=False, indent=2)
+          if args.json else format_report(rows, log.path))
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Citation-first medical Q&A over a folder of documents.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
@@ -103,4 +113,9 @@ def _parser() -> argparse.ArgumentParser:
     for cmd, run in ((index, _index), (ask, _ask), (ev, _eval), (serve, _serve)):
         cmd.add_argument("--index", help="index folder (default index/)")
         cmd.set_defaults(run=run)
+    rep = sub.add_parser("report", help="the most frequent unanswered and down-voted questions, from the feedback log")
+    rep.add_argument("--data", help="folder holding feedback.jsonl (default data/, or BOT_DATA)")
+    rep.add_argument("--top", type=int, default=20, help="questions listed per table (default 20)")
+    rep.add_argument("--json", action="store_true", help="print the tables as JSON")
+    rep.set_defaults(run=_report)
     return p

@@ -1,0 +1,150 @@
+"""The help desk's log: what people asked, what the bot did, and their thumbs up or down.
+
+One JSON object per line in `<data>/feedback.jsonl` (`Settings.data`, BOT_DATA). Every answered
+or unanswered question is an `ask` event, every thumb a `vote` event, each carrying the
+question, the status, the cited passages (document, section, offsets) and a UTC timestamp.
+Nothing identifies the person: no IP address, session, cookie or user agent is ever written.
+Entries older than `Settings.log_days` are dropped by `prune` (the app runs it on start).
+
+`report` turns the log into what the help desk acts on: the most frequent questions the
+documents could not answer, and the most down-voted ones.
+
+Left out: rotation across several files, and multi-process writers (appends come from one
+server process; a lock keeps its threads from interleaving lines).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from .schema import Answer
+
+FILE = "feedback.jsonl"
+Vote = Literal["up", "down"]
+
+
+def record(answer: Answer, via: str) -> dict[str, Any]:
+    """The loggable part of an answer: question, status and cited passages, no identifiers."""
+    return {
+        "question": answer.question,
+        "status": answer.status,
+        "passages": [{"doc": h.passage.doc, "section": h.passage.section, "start": h.passage.start,
+                      "end": h.passage.end} for h in answer.hits],
+        "via": via,  # chat, widget or api: which door, never who
+    }
+
+
+class FeedbackLog:
+    """Appends `ask` and `vote` events to a JSONL file, creating its folder on first write."""
+
+    def __init__(self, data: Path) -> None:
+        self.path = Path(data) / FILE
+        self._lock = threading.Lock()
+
+    def ask(self, answer: Answer, via: str) -> dict[str, Any] | None:
+        """Log an answered or unanswered question; invalid input is not logged. Returns the record."""
+        if answer.status == "invalid":
+            return None
+        rec = record(answer, via)
+        self._append({"event": "ask", **rec})
+        return rec
+
+    def vote(self, rec: dict[str, Any], vote: Vote) -> None:
+        self._append({"event": "vote", "vote": vote, **rec})
+
+    def _append(self, event: dict[str, Any]) -> None:
+        line = json.dumps({"time": _now().isoformat(timespec="seconds"), **event}, ensure_ascii=False)
+        with self._lock:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as f:
+                f.write(line + "\n")
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every event in order; a damaged line (a crash mid-write) is skipped, not fatal."""
+        if not self.path.is_file():
+            return
+        with self.path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(event, dict):
+                    yield event
+
+    def prune(self, days: int) -> int:
+        """Drop events older than `days` (0 keeps everything); returns how many were dropped."""
+        if days <= 0 or not self.path.is_file():
+            return 0
+        cutoff = _now() - timedelta(days=days)
+        with self._lock:
+            events = list(self.events())
+            kept = [e for e in events if _time(e) >= cutoff]
+            if len(kept) < len(events):
+                tmp = self.path.with_suffix(".tmp")
+                tmp.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in kept), encoding="utf-8")
+                os.replace(tmp, self.path)  # readers see the old file or the new one, never half
+        return len(events) - len(kept)
+
+
+@dataclass(frozen=True)
+class Row:
+    question: str  # the latest wording asked
+    count: int  # unanswered: times asked; down-voted: thumbs down
+    up: int = 0  # down-voted only: thumbs up on the same question
+
+
+def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
+    """The most frequent unanswered questions and the most down-voted ones, most first.
+
+    Questions are grouped by their words (case, spacing and end punctuation ignored)."""
+    unanswered: Counter[str] = Counter()
+    down: Counter[str] = Counter()
+    up: Counter[str] = Counter()
+    wording: dict[str, str] = {}
+    for e in log.events():
+        question = str(e.get("question", ""))
+        key = _key(question)
+        if not key:
+            continue
+        wording[key] = question
+        if e.get("event") == "ask" and e.get("status") == "no_answer":
+            unanswered[key] += 1
+        elif e.get("event") == "vote":
+            (down if e.get("vote") == "down" else up)[key] += 1
+    return {
+        "unanswered": [Row(wording[k], n) for k, n in unanswered.most_common(top)],
+        "down_voted": [Row(wording[k], n, up[k]) for k, n in down.most_common(top)],
+    }
+
+
+def format_report(rows: dict[str, list[Row]], path: Path) -> str:
+    lines = [f"Unanswered questions (the documents did not cover them), from {path}:"]
+    lines += [f"{r.count:6d}  {r.question}" for r in rows["unanswered"]] or ["        none"]
+    lines += ["", "Down-voted answers (thumbs down / up):"]
+    lines += [f"{r.count:3d} / {r.up:<3d} {r.question}" for r in rows["down_voted"]] or ["        none"]
+    return "\n".join(lines)
+
+
+def _key(question: str) -> str:
+    return " ".join(re.sub(r"[\s?!.]+$", "", question.casefold()).split())
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _time(event: dict[str, Any]) -> datetime:
+    try:
+        return datetime.fromisoformat(str(event["time"]))
+    except (KeyError, ValueError):
+        return _now()  # undated lines are kept: better to keep than to lose a question

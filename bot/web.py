@@ -1,0 +1,152 @@
+"""The HTTP side of the web app: `POST /api/ask` (with its OpenAPI description) and the headers
+that say who may embed the chat.
+
+`create_api` returns a FastAPI app; `app.py` mounts the Gradio chat on it, so the JSON API,
+its documentation (`/docs`, `/openapi.json`) and the chat share one server. The reply is
+exactly `Answer.to_dict()`, the JSON of DESIGN.md; a malformed request gets a 422 with a JSON
+body saying which field is wrong.
+
+Embedding: `Settings.frame_ancestors` (BOT_FRAME_ANCESTORS) lists the origins allowed to put
+the chat in an `<iframe>` (the Content-Security-Policy `frame-ancestors` header on every
+response) and, the same list, the origins whose pages may run the `<gradio-app>` web component
+or call the API from the browser (CORS). `*` (the default) allows any site; `'none'` none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Literal
+
+from fastapi import FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .config import Settings
+from .errors import ConfigError
+from .feedback import FeedbackLog
+from .pipeline import Bot
+
+_ORIGIN = re.compile(r"^(https?)://(\*\.)?([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?$", re.I)
+_FIX = ("write origins like https://forum.example.org separated by spaces (a leading *. allows "
+        "sub-domains), or * for any site, or 'self' or 'none'")
+
+
+def valid_unicode(text: str) -> str:
+    """Lone surrogates (legal in JSON's \\u escapes, not in UTF-8) become U+FFFD, so every reply encodes."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+class Turn(BaseModel):
+    role: Literal["user", "assistant"]
+    content: str
+
+    @field_validator("content")
+    @classmethod
+    def _unicode(cls, v: str) -> str:
+        return valid_unicode(v)
+
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"question": "What are the withdrawal symptoms of Klonopin?", "history": []},
+        {"question": "how long do they last?", "history": ["What are the withdrawal symptoms of Klonopin?"]}]})
+
+    question: str = Field(description="the user's message, as typed")
+    history: list[str | Turn] = Field(default_factory=list, max_length=100, description=(
+        "earlier messages of the conversation, oldest first: strings (the user's earlier "
+        "questions) or {role, content} messages; a short follow-up is searched with the earlier topic"))
+
+    @field_validator("question")
+    @classmethod
+    def _unicode(cls, v: str) -> str:
+        return valid_unicode(v)
+
+    @field_validator("history")
+    @classmethod
+    def _history_unicode(cls, v: list[str | Turn]) -> list[str | Turn]:
+        return [valid_unicode(t) if isinstance(t, str) else t for t in v]
+
+
+class SafetyOut(BaseModel):
+    kind: Literal["emergency", "crisis"]
+    message: str = Field(description="Markdown; shown first")
+
+
+class PassageOut(BaseModel):
+    rank: int
+    score: float = Field(description="cosine similarity of question and passage")
+    text: str = Field(description="verbatim passage; text == document[start:end]")
+    highlights: list[list[int]] = Field(description="[start, end) spans of the best sentences inside text")
+    doc: str = Field(description="path relative to the corpus folder")
+    title: str
+    section: str
+    url: str | None
+    start: int
+    end: int
+
+
+class AnswerOut(BaseModel):
+    """The JSON of an answer (DESIGN.md)."""
+
+    question: str
+    status: Literal["answered", "no_answer", "invalid"]
+    safety: SafetyOut | None
+    passages: list[PassageOut]
+    markdown: str = Field(description="what the chat shows: notice, quotes, [n] citations, sources, disclaimer")
+    disclaimer: str
+
+
+def create_api(bot: Bot, log: FeedbackLog | None, settings: Settings) -> FastAPI:
+    """The FastAPI app with `POST /api/ask`, the embedding headers and CORS."""
+    api = FastAPI(title="Medical Q&A that quotes its sources", version="1",
+                  description="Answers only by quoting trusted documents, with numbered citations. "
+                              "Educational information, not medical advice.")
+
+    @api.post("/api/ask", response_model=None, responses={200: {"model": AnswerOut}}, tags=["ask"],
+              summary="Answer a question by quoting the documents")
+    def ask(body: AskRequest) -> JSONResponse:  # sync: FastAPI runs it in a worker thread
+        history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
+        answer = bot.ask(body.question, history)
+        if log is not None:
+            log.ask(answer, "api")
+        return JSONResponse(answer.to_dict())
+
+    policy = f"frame-ancestors {' '.join(frame_ancestors(settings.frame_ancestors))}"
+
+    @api.middleware("http")
+    async def headers(request: Request, call_next: Callable) -> Response:
+        response = await call_next(request)
+        response.headers["Content-Security-Policy"] = policy
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    # Gradio adds its own CORS rules only when the parent app has none; these replace them.
+    api.add_middleware(CORSMiddleware, allow_origin_regex=cors_regex(settings.frame_ancestors),
+                       allow_credentials=True, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+    return api
+
+
+def frame_ancestors(value: str) -> list[str]:
+    """The CSP sources of BOT_FRAME_ANCESTORS, checked; raises ConfigError saying how to fix it."""
+    sources = value.split() or ["'none'"]
+    for source in sources:
+        if source not in ("*", "'self'", "'none'") and not _ORIGIN.match(source):
+            raise ConfigError(f"BOT_FRAME_ANCESTORS holds {source!r}, which is not an origin: {_FIX}")
+    if "'none'" in sources and len(sources) > 1:
+        raise ConfigError(f"BOT_FRAME_ANCESTORS mixes 'none' with other origins: {_FIX}")
+    return sources
+
+
+def cors_regex(value: str) -> str:
+    """A regular expression of the origins allowed cross-origin; matches nothing for 'self'/'none'."""
+    parts = []
+    for source in frame_ancestors(value):
+        if source == "*":
+            return r"https?://.+"
+        if m := _ORIGIN.match(source):
+            scheme, wild, host, port = (g.lower() if g else "" for g in m.groups())
+            parts.append(re.escape(f"{scheme}://") + (r"[^/:]+\." if wild else "") + re.escape(host + port))
+    return "(" + "|".join(parts) + ")" if parts else r"(?!)"

@@ -1,0 +1,103 @@
+"""The feedback log and `python -m bot report`: what is written, what is never written, and the tables."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from bot import Answer, Hit, Passage
+from bot.cli import main
+from bot.feedback import FILE, FeedbackLog, report
+
+PASSAGE = Passage("a.md", "Doc A", "Withdrawal", None, 10, 42, "Withdrawal can cause insomnia.")
+
+
+def answer(question: str, status: str = "answered") -> Answer:
+    hits = (Hit(PASSAGE, 1, 0.8),) if status == "answered" else ()
+    return Answer(question, status, None, hits, "markdown", "disclaimer")  # type: ignore[arg-type]
+
+
+def lines(log: FeedbackLog) -> list[dict]:
+    return [json.loads(line) for line in log.path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_ask_and_vote_events_carry_question_status_passages_and_time_only(tmp_path: Path):
+    log = FeedbackLog(tmp_path / "data")
+    rec = log.ask(answer("What is withdrawal?"), "chat")
+    log.ask(answer("Is ibuprofen safe?", "no_answer"), "api")
+    assert rec is not None
+    log.vote(rec, "down")
+    ask, unanswered, vote = lines(log)
+    assert log.path == tmp_path / "data" / FILE
+    assert set(ask) == {"time", "event", "question", "status", "passages", "via"}  # nothing about who asked
+    assert ask["passages"] == [{"doc": "a.md", "section": "Withdrawal", "start": 10, "end": 42}]
+    assert (unanswered["status"], unanswered["passages"], unanswered["via"]) == ("no_answer", [], "api")
+    assert vote == {**ask, "time": vote["time"], "event": "vote", "vote": "down"}
+    assert abs(datetime.fromisoformat(vote["time"]) - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+def test_invalid_input_is_not_logged(tmp_path: Path):
+    log = FeedbackLog(tmp_path)
+    assert log.ask(answer("", "invalid"), "chat") is None
+    assert not log.path.exists()
+
+
+def test_report_ranks_unanswered_and_down_voted_questions(tmp_path: Path):
+    log = FeedbackLog(tmp_path)
+    for q in ["Is ibuprofen safe?", "is  IBUPROFEN safe", "What about aspirin?", "Is ibuprofen safe?!"]:
+        log.ask(answer(q, "no_answer"), "chat")
+    log.ask(answer("Klonopin withdrawal?"), "chat")  # answered: not in the unanswered table
+    rec = log.ask(answer("How long does withdrawal last?"), "chat")
+    other = log.ask(answer("Is Klonopin addictive?"), "widget")
+    assert rec and other
+    for vote in ("down", "down", "up"):
+        log.vote(rec, vote)  # type: ignore[arg-type]
+    log.vote(other, "down")
+    log.vote(other, "up")
+    rows = report(log)
+    assert [(r.question, r.count) for r in rows["unanswered"]] == [("Is ibuprofen safe?!", 3), ("What about aspirin?", 1)]
+    assert [(r.question, r.count, r.up) for r in rows["down_voted"]] == [
+        ("How long does withdrawal last?", 2, 1), ("Is Klonopin addictive?", 1, 1)]
+    assert [r.question for r in report(log, top=1)["unanswered"]] == ["Is ibuprofen safe?!"]
+
+
+def test_a_damaged_line_is_skipped(tmp_path: Path):
+    log = FeedbackLog(tmp_path)
+    log.ask(answer("Is ibuprofen safe?", "no_answer"), "chat")
+    with log.path.open("a") as f:
+        f.write('{"event": "ask", "question": "half a li\n[1, 2]\n')
+    log.ask(answer("Is ibuprofen safe?", "no_answer"), "chat")
+    assert [(r.question, r.count) for r in report(log)["unanswered"]] == [("Is ibuprofen safe?", 2)]
+
+
+def test_prune_drops_entries_older_than_the_retention(tmp_path: Path):
+    log = FeedbackLog(tmp_path)
+    old = (datetime.now(UTC) - timedelta(days=100)).isoformat(timespec="seconds")
+    log.path.write_text(json.dumps({"time": old, "event": "ask", "question": "old", "status": "no_answer"}) + "\n")
+    log.ask(answer("new", "no_answer"), "chat")
+    assert log.prune(0) == 0 and len(lines(log)) == 2  # 0 keeps everything
+    assert log.prune(90) == 1
+    assert [e["question"] for e in lines(log)] == ["new"]
+    assert log.prune(90) == 0
+
+
+def test_cli_report_prints_the_tables(tmp_path: Path, capsys):
+    log = FeedbackLog(tmp_path)
+    log.ask(answer("Is ibuprofen safe?", "no_answer"), "chat")
+    rec = log.ask(answer("How long does withdrawal last?"), "chat")
+    assert rec
+    log.vote(rec, "down")
+    assert main(["report", "--data", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "Unanswered" in out and "     1  Is ibuprofen safe?" in out
+    assert "Down-voted" in out and "  1 / 0   How long does withdrawal last?" in out
+    assert main(["report", "--data", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["unanswered"] == [{"question": "Is ibuprofen safe?", "count": 1, "up": 0}]
+
+
+def test_cli_report_without_a_log_says_where_it_looked(tmp_path: Path, capsys):
+    assert main(["report", "--data", str(tmp_path / "nowhere")]) == 0
+    err = capsys.readouterr().err
+    assert "no feedback log at" in err and "BOT_DATA" in err
