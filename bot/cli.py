@@ -7,6 +7,7 @@ exit code 2, so scripts can rely on the exit status and people read what to do.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import logging
 import sys
@@ -50,12 +51,17 @@ def _ask(args: argparse.Namespace) -> int:
     from .pipeline import Bot
 
     bot = Bot.load(settings=_settings(args))
+    # UTF-8 in and out whatever the locale: bytes that are not UTF-8 become U+FFFD instead of a
+    # crash, and only "\n" ends a question, so answers stay aligned with the lines sent.
+    for stream, newline in ((sys.stdin, {"newline": "\n"}), (sys.stdout, {})):
+        if isinstance(stream, io.TextIOWrapper):  # not when stdin is closed, or replaced by a test
+            stream.reconfigure(encoding="utf-8", errors="replace", **newline)
     if args.question is not None:
         answer = bot.ask(args.question)
         print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else answer.markdown)
         return 0
     for line in sys.stdin:  # batch: one question per line in, one JSON object per line out
-        print(json.dumps(bot.ask(line.rstrip("\n")).to_dict(), ensure_ascii=False), flush=True)
+        print(json.dumps(bot.ask(line.rstrip("\r\n")).to_dict(), ensure_ascii=False), flush=True)
     return 0
 
 
