@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,13 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
-from bot import Answer, Bot, Settings
+from bot import Answer, Bot, BotError, Settings
 from bot.answer import escape
 from bot.embed import SentenceTransformerEmbedder
 from bot.feedback import FeedbackLog
 from bot.index import build
 from bot.sources import Sources
-from bot.web import create_api
+from bot.web import create_api, frame_ancestors
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from a medical page
 log = logging.getLogger("app")
@@ -45,6 +46,9 @@ CSS = """
 .notice-crisis { border-left-color: #4a2a8a; background: #eee8fb; }
 .notice-crisis p, .notice-crisis strong { color: #21133d !important; }
 .message-wrap .message { overflow-wrap: anywhere; }
+.thought-group .message-content { opacity: 1 !important; }  /* the Sources panel: full contrast */
+.thought-group .content, .thought-group .content p { font-size: 14px !important; }
+footer, footer button, footer a { color: #52525b !important; }
 @media (max-width: 480px) { .gradio-container .main { padding: 8px !important; } }
 """
 WIDGET_CSS = ".gradio-container .main { padding: 4px !important; }"
@@ -85,8 +89,7 @@ class Chat:
             turns = []  # a new conversation (or an API client starting one)
         answer = self.bot.ask(message, [t["question"] for t in turns])
         rec = self.feedback.ask(answer, via) if self.feedback else None
-        shown = answer.question if answer.status != "invalid" or message.strip() else message
-        chat = chat + [{"role": "user", "content": escape(shown)}]
+        chat = chat + [{"role": "user", "content": escape(answer.question or message)}]
         first = len(chat)
         chat = chat + render(answer, self.sources)
         turns = turns + [{"question": message, "record": rec, "messages": list(range(first, len(chat)))}]
@@ -170,6 +173,7 @@ def main(settings: Settings | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO)
     settings = settings or Settings.load()
+    frame_ancestors(settings.frame_ancestors)  # a bad value stops here, before the index is built
     feedback = FeedbackLog(settings.data)
     if dropped := feedback.prune(settings.log_days):
         log.info("feedback log: dropped %d entries older than %d days", dropped, settings.log_days)
@@ -179,4 +183,8 @@ def main(settings: Settings | None = None) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except BotError as exc:  # as the CLI does: one line saying what to do, exit status 2
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -1,7 +1,7 @@
 """The web app in a real browser: Debian's Chromium driven by Playwright against the running server.
 
 One server for the module, on a free loopback port, over a small corpus (the shipped document
-plus one holding HTML) indexed with the real model. A second loopback server plays a forum
+plus one holding HTML, with a source URL) indexed with the real model. A second loopback server plays a forum
 that embeds the chat with the README's two snippets. Screenshots go to tests/screenshots/.
 """
 
@@ -38,9 +38,12 @@ SHOTS = ROOT / "tests" / "screenshots"
 SEED_QUESTION = "What are the withdrawal symptoms of Klonopin?"
 EMERGENCY = "My dad took a whole bottle of Klonopin and won't wake up"
 XSS = "<img src=x onerror=alert(1)>"
-HTML_DOC = """Sunscreen Label Facts
+HTML_DOC = """---
+title: Sunscreen Label Facts
+url: https://example.org/sunscreen-labels
+---
 
-Reading a Sunscreen Label
+# Reading a Sunscreen Label
 
 Sunscreen labels print <b>bold</b> warnings about reapplying sunscreen every two hours. \
 A sunscreen label copied from a web page may even hold <script>alert("corpus")</script> \
@@ -67,7 +70,7 @@ def readme_snippets() -> list[str]:
 def site(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("browser")
     shutil.copytree(SEED_CORPUS, root / "corpus")
-    (root / "corpus" / "sunscreen.txt").write_text(HTML_DOC, encoding="utf-8")
+    (root / "corpus" / "sunscreen.md").write_text(HTML_DOC, encoding="utf-8")
     forum_sock = socket.socket()
     forum_sock.bind(("127.0.0.1", 0))
     forum_origin = f"http://localhost:{forum_sock.getsockname()[1]}"
@@ -196,8 +199,10 @@ def test_html_in_a_document_is_shown_as_text(site: Site, open_page, dialogs):
     text = answer.inner_text()
     assert "<b>bold</b>" in text and '<script>alert("corpus")</script>' in text and "<img src=x onerror=alert(2)>" in text
     assert answer.locator("b, script, img[src=x]").count() == 0
+    link = answer.locator("a[href='https://example.org/sunscreen-labels']")  # the citation leads to the source
+    assert link.inner_text() == "Sunscreen Label Facts › Reading a Sunscreen Label"
     answer.get_by_text("Sources:").click()
-    panel = answer.get_by_text("sunscreen.txt · line")
+    panel = answer.get_by_text("sunscreen.md · line")
     panel.wait_for()
     assert "<b>bold</b>" in answer.inner_text()
     page.wait_for_timeout(300)
@@ -268,28 +273,34 @@ def test_accessibility_basics(site: Site, open_page):
     page.keyboard.press("Enter")  # the keyboard alone asks
     page.locator(".bot-row").first.wait_for()
     answer = ask(page, EMERGENCY)
-    for element in [answer.locator("blockquote").first, answer.locator(".notice p").first,
-                    page.get_by_text("Your question").first, answer.locator("em").last]:
+    answer.get_by_text("Sources:").click()
+    location = answer.get_by_text("characters ").first
+    location.wait_for()
+    for element in [answer.locator("blockquote").first, answer.locator(".notice p").first, location,
+                    page.get_by_text("Your question").first, answer.locator("em").last, page.locator("footer button").first]:
         assert contrast(element) >= 4.5, element
 
 
 def contrast(element) -> float:
-    """WCAG contrast ratio of an element's text colour against the first opaque background behind it."""
-    fg, bg = element.evaluate("""e => {
+    """WCAG contrast ratio of an element's text (faded by its ancestors' opacity) against the
+    first opaque background behind it."""
+    fg, bg, opacity = element.evaluate("""e => {
         const rgb = c => c.match(/[\\d.]+/g).map(Number);
-        let n = e, bg = null;
+        let n = e, bg = null, opacity = 1;
+        for (let o = e; o; o = o.parentElement) opacity *= Number(getComputedStyle(o).opacity);
         while (n && !bg) {
             const c = rgb(getComputedStyle(n).backgroundColor);
             if (c.length < 4 || c[3] > 0.9) bg = c;
             n = n.parentElement;
         }
-        return [rgb(getComputedStyle(e).color), bg || [255, 255, 255]];
+        return [rgb(getComputedStyle(e).color), bg || [255, 255, 255], opacity];
     }""")
+    seen = [f * opacity + b * (1 - opacity) for f, b in zip(fg[:3], bg[:3])]
 
     def luminance(rgb: list[float]) -> float:
         c = [v / 255 for v in rgb[:3]]
         c = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in c]
         return 0.2126 * c[0] + 0.7152 * c[1] + 0.0722 * c[2]
 
-    hi, lo = sorted([luminance(fg), luminance(bg)], reverse=True)
+    hi, lo = sorted([luminance(seen), luminance(bg)], reverse=True)
     return (hi + 0.05) / (lo + 0.05)
