@@ -32,7 +32,7 @@ from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, file_sha256
 from .errors import REBUILD, CorpusError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from .ingest import iter_files, load_corpus
+from .ingest import iter_files, load_corpus, problem
 from .schema import Passage
 
 FORMAT = 2
@@ -80,7 +80,17 @@ def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
 def corpus_hashes(corpus: Path) -> dict[str, str]:
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist: create it and put .md, .txt, .html or .pdf files in it")
-    return {p.relative_to(corpus).as_posix(): file_sha256(p) for p in iter_files(corpus)}
+    return {p.relative_to(corpus).as_posix(): _file_state(p, corpus) for p in iter_files(corpus)}
+
+
+def _file_state(path: Path, corpus: Path) -> str:
+    """A file's SHA-256, or why it is skipped: a change of either makes the next build re-read the corpus."""
+    if reason := problem(path, corpus):
+        return f"skipped: {reason}"
+    try:
+        return file_sha256(path)
+    except OSError as exc:  # unreadable (permissions): load_corpus skips it with a warning
+        return f"unreadable: {exc.strerror}"
 
 
 def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> BuildReport:

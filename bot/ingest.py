@@ -4,7 +4,10 @@ Formats: `.md` (YAML front matter: title, url, source, reviewed; headings parsed
 markdown-it-py so that `#` inside code blocks is not a heading), `.txt` (first line is the
 title; a short line alone between blank lines with no closing punctuation is a heading),
 `.html` (h1–h6 headings; script, style and navigation dropped, with BeautifulSoup) and `.pdf`
-(pypdf, one section per page). A file that cannot be read is skipped with a warning naming it.
+(pypdf, one section per page). A file that cannot be read is skipped with a warning naming it,
+and so is one over `MAX_FILE_MB`, a symlink that loops, dangles or leads out of the corpus
+folder (a corpus is published word for word, so a link must not pull in a file from elsewhere;
+a link to another file inside the corpus is followed), and a directory link is not followed.
 
 Left out: OCR of scanned PDFs, and Markdown rendering (a document's text is its source text,
 so quotes are verbatim and offsets point into what the help desk wrote).
@@ -12,10 +15,13 @@ so quotes are verbatim and offsets point into what the help desk wrote).
 
 from __future__ import annotations
 
+import datetime
+import errno
 import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .schema import Document, Section
 
@@ -24,24 +30,50 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING_MAX_WORDS = 12
+#: a bigger file is skipped with a warning (a 50 MB text would take hours to embed); pass
+#: `max_file_mb` to `load_corpus` to change it
+MAX_FILE_MB = 25
 
 
 def iter_files(corpus: Path) -> Iterator[Path]:
-    """Corpus files in a stable order; hidden files and unknown suffixes are ignored."""
-    for path in sorted(corpus.rglob("*")):
+    """Corpus files in a stable order; hidden files and unknown suffixes are ignored.
+
+    Symlinks are yielded even when they loop or dangle, so that `problem` can name them.
+    """
+    for path in sorted(corpus.rglob("*")):  # does not descend into linked directories
         rel = path.relative_to(corpus)
         if any(part.startswith(".") for part in rel.parts):
             continue
-        if path.suffix.lower() in SUFFIXES and path.is_file():
+        if path.suffix.lower() in SUFFIXES and (path.is_symlink() or path.is_file()):
             yield path
 
 
-def load_corpus(corpus: Path) -> tuple[list[Document], list[str]]:
+def problem(path: Path, corpus: Path, max_file_mb: float = MAX_FILE_MB) -> str | None:
+    """Why a corpus file must be skipped without reading it, or None if it may be read."""
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            loop = "loop" in str(exc).lower() or getattr(exc, "errno", None) == errno.ELOOP
+            return "the symlink loops back on itself" if loop else "the symlink points to nothing"
+        if not target.is_relative_to(corpus.resolve()):
+            return "the symlink leads out of the corpus folder; copy the file into it instead"
+    if not path.is_file():
+        return "not a regular file"
+    size = path.stat().st_size
+    if size > max_file_mb * 2**20:
+        return f"{size / 2**20:.0f} MB is over the {max_file_mb:g} MB limit for one file; split it into smaller files"
+    return None
+
+
+def load_corpus(corpus: Path, *, max_file_mb: float = MAX_FILE_MB) -> tuple[list[Document], list[str]]:
     """Read every supported file; return the documents and one warning per skipped file."""
     docs, warnings = [], []
     for path in iter_files(corpus):
         doc_id = path.relative_to(corpus).as_posix()
         try:
+            if reason := problem(path, corpus, max_file_mb):
+                raise ValueError(reason)
             doc = read_document(path, doc_id)
         except Exception as exc:  # one bad file must never stop the corpus
             warnings.append(f"skipped {doc_id}: {exc}")
@@ -84,9 +116,20 @@ def decode(data: bytes, doc_id: str) -> str:
 
 
 def safe_url(value: object) -> str | None:
-    """Only http(s) links are kept: a `javascript:` or `data:` URL must never become a link."""
-    url = str(value).strip() if value else ""
-    return url if re.match(r"https?://[^\s<>\"']+\Z", url, re.I) else None
+    """Only http(s) links are kept: a `javascript:` or `data:` URL must never become a link.
+
+    Nor may one break out of the Markdown link it is put in: no spaces, quotes, angle brackets,
+    backslashes or control characters (parentheses are percent-encoded where it is used).
+    """
+    url = value.strip() if isinstance(value, str) else ""
+    return url if re.match(r"https?://[^\s<>\"'\\\x00-\x1f\x7f]+\Z", url, re.I) else None
+
+
+def _scalar(value: object) -> str | None:
+    """A front-matter value as text, if it is a single value (a list or mapping is not a title)."""
+    if isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool):
+        return str(value).strip() or None
+    return None
 
 
 def _sections(text: str, headings: list[tuple[str, int, int]], title: str) -> tuple[Section, ...]:
@@ -114,7 +157,13 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
     meta: dict = {}
     body_start = 0
     if m := _FRONT_MATTER.match(raw):
-        loaded = yaml.safe_load(m.group(1))
+        try:
+            loaded = yaml.safe_load(m.group(1))
+        except yaml.YAMLError as exc:
+            what = getattr(exc, "problem", None) or type(exc).__name__
+            mark = getattr(exc, "problem_mark", None)
+            where = f" (line {mark.line + 2})" if mark else ""  # +1 for 1-based, +1 for the opening ---
+            raise ValueError(f"its front matter between the --- lines is not valid YAML: {what}{where}") from None
         meta = loaded if isinstance(loaded, dict) else {}
         body_start = m.end()
     text = raw[body_start:]
@@ -127,7 +176,7 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
             body = lines[last] if last < len(lines) else len(text)
             headings.append((tokens[i + 1].content.strip(), lines[first], body, tok.tag))
     h1 = next((h[0] for h in headings if h[3] == "h1"), "")
-    title = str(meta.get("title") or "").strip() or h1 or Path(doc_id).stem
+    title = _scalar(meta.get("title")) or h1 or Path(doc_id).stem
     url = safe_url(meta.get("url"))
     return Document(
         id=doc_id,
@@ -135,8 +184,8 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
         text=text,
         sections=_sections(text, [h[:3] for h in headings], title),
         url=url,
-        source=str(meta["source"]) if meta.get("source") else None,
-        reviewed=str(meta["reviewed"]) if meta.get("reviewed") else None,
+        source=_scalar(meta.get("source")),
+        reviewed=_scalar(meta.get("reviewed")),
     )
 
 
@@ -177,20 +226,15 @@ def _read_html(raw: str, doc_id: str) -> Document:
     soup = BeautifulSoup(raw, "html.parser")
     head_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     canonical = soup.find("link", rel="canonical")
-    for tag in soup(_DROP):
+    for tag in soup([*_DROP, "title"]):
         tag.decompose()
     parts: list[str] = []
     headings: list[tuple[str, int, int]] = []
     pos = 0
-    for block in soup.find_all(_BLOCKS) or [soup]:  # a fragment with no tags is one block
-        if block.find(_BLOCKS):  # only leaf blocks, so no text is taken twice
-            continue
-        words = " ".join(block.get_text(" ").split())
-        if not words:
-            continue
+    for name, words in _runs(soup):
         if parts:
             pos += 2  # the blank line joining blocks
-        if block.name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
             headings.append((words, pos, pos + len(words)))
         parts.append(words)
         pos += len(words)
@@ -200,15 +244,61 @@ def _read_html(raw: str, doc_id: str) -> Document:
     return Document(doc_id, title, text, _sections(text, headings, title), url=url)
 
 
+def _runs(soup: Any) -> Iterator[tuple[str | None, str]]:
+    """(tag name of the nearest block, its words) for each run of text in one block, in page order.
+
+    One pass over the text nodes, so it stays linear however deeply a page nests its tags, and
+    text beside a nested block (`<li>Item<ul><li>…</li></ul></li>`) is kept, not lost.
+    """
+    from bs4 import CData, NavigableString
+
+    blocks = set(_BLOCKS)
+    nearest: dict[int, Any] = {}  # id(tag) → its nearest block (itself if it is one), memoised
+
+    def block_of(tag: Any) -> Any:
+        path = []
+        while tag is not None and tag.name not in blocks:
+            if id(tag) in nearest:
+                tag = nearest[id(tag)]
+                break
+            path.append(tag)
+            tag = tag.parent
+        for t in path:
+            nearest[id(t)] = tag
+        return tag
+
+    current, strings = None, []
+    for node in soup.descendants:
+        if type(node) not in (NavigableString, CData) or not node.strip():
+            continue  # comments, doctype and blank text
+        block = block_of(node.parent)
+        if strings and block is not current:
+            yield (current.name if current is not None else None), " ".join(" ".join(strings).split())
+            strings = []
+        current = block
+        strings.append(str(node))
+    if strings:
+        yield (current.name if current is not None else None), " ".join(" ".join(strings).split())
+
+
 def _read_pdf(path: Path, doc_id: str) -> Document:
     from pypdf import PdfReader
+    from pypdf.errors import DependencyError, PdfReadError
 
-    reader = PdfReader(str(path))
-    if reader.is_encrypted and not reader.decrypt(""):
+    try:
+        reader = PdfReader(str(path))
+        try:  # an owner password alone (no password to open it) is fine
+            locked = reader.is_encrypted and not reader.decrypt("")
+        except DependencyError:  # AES needs the optional `cryptography` package
+            locked = True
+        page_texts = [] if locked else [(page.extract_text() or "").strip() for page in reader.pages]
+        info_title = "" if locked else str((reader.metadata.title if reader.metadata else None) or "")
+    except PdfReadError as exc:
+        raise ValueError(f"not a readable PDF ({exc}); export or save it again") from None
+    if locked:
         raise ValueError("the PDF is encrypted; save an unprotected copy")
     pages, headings, pos = [], [], 0
-    for number, page in enumerate(reader.pages, start=1):
-        page_text = (page.extract_text() or "").strip()
+    for number, page_text in enumerate(page_texts, start=1):
         if not page_text:
             continue
         if pages:
@@ -217,6 +307,5 @@ def _read_pdf(path: Path, doc_id: str) -> Document:
         pages.append(page_text)
         pos += len(page_text)
     text = "\n\n".join(pages)
-    info_title = (reader.metadata.title if reader.metadata else None) or ""
     title = info_title.strip() or Path(doc_id).stem
     return Document(doc_id, title, text, _sections(text, headings, title))
