@@ -10,6 +10,7 @@ import argparse
 import io
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -24,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except BotError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # the reader went away (`... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:  # a full disk, a path that is a file, a folder it may not write: no traceback
+        print(f"error: {exc}: check that path, its permissions and the free disk space", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -99,6 +99,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
     root = settings.index
     root.mkdir(parents=True, exist_ok=True)
     with _BuildLock(root):
+        _remove_leftovers(root)
         hashes = corpus_hashes(settings.corpus)
         wanted = expected_settings(settings, embedder)
         old = _try_load(root)
@@ -112,11 +113,15 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         passages = [p for d in docs for p in chunk_document(d, embedder.count_tokens, settings.max_tokens)]
         vectors, embedded = _vectors(passages, embedder, _reusable(root, wanted), progress)
         tmp = root / f".build-{os.getpid()}-{time.time_ns()}"
-        _write(tmp, passages, vectors, {
-            "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
-            "counts": {"documents": len(docs), "passages": len(passages)},
-            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        })
+        try:
+            _write(tmp, passages, vectors, {
+                "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
+                "counts": {"documents": len(docs), "passages": len(passages)},
+                "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            })
+        except BaseException:  # a full disk, an interrupt: leave no half-written folder behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         tmp.rename(version)
         _publish(root, version)
@@ -197,6 +202,16 @@ def _publish(root: Path, version: Path) -> None:
             shutil.rmtree(stale, ignore_errors=True)
 
 
+def _remove_leftovers(root: Path) -> None:
+    """What a build killed midway left behind (we hold the lock, so no build is using it): a
+    half-written `.build-*` folder or a `.current-*` link it was about to swap in."""
+    for stale in root.iterdir():
+        if stale.name.startswith(".current-") and stale.is_symlink():
+            stale.unlink(missing_ok=True)
+        elif stale.name.startswith(".build-") and stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+
+
 class _BuildLock:
     """An exclusive `flock` on `<index>/.lock`; a second build refuses instead of racing."""
 
@@ -236,17 +251,22 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
     import bm25s
     import faiss
 
+    if (root / CURRENT).is_symlink() and not (root / CURRENT).exists():
+        raise IndexCorruptError(f"{root / CURRENT} points to a version folder that is gone: {REBUILD}")
     folder = root / CURRENT if (root / CURRENT).exists() else root
     if not (folder / "manifest.json").exists():
         raise IndexMissingError(f"no index in {root}: run `python -m bot index --index {root}` to build it")
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
-        stored = manifest["settings"]
-        artifacts = manifest["artifacts"]
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        stored, artifacts, counts = manifest["settings"], manifest["artifacts"], manifest["counts"]
+        if not (isinstance(stored, dict) and isinstance(artifacts, dict) and isinstance(counts, dict)):
+            raise ValueError("settings, artifacts and counts must be objects")
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise IndexCorruptError(f"{folder}/manifest.json is unreadable ({exc}): {REBUILD}") from None
+        raise IndexCorruptError(f"{folder}/manifest.json is unreadable or was edited ({exc}): {REBUILD}") from None
     if stored.get("format") != FORMAT:
         raise IndexMismatchError(f"{root} has index format {stored.get('format')}, this version reads {FORMAT}: {REBUILD}")
+    if set(artifacts) != set(_ARTIFACTS):  # every file is checked, and nothing outside the folder is read
+        raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(artifacts)}: {REBUILD}")
     if embedder is not None:
         wanted = expected_settings(settings or Settings.load(), embedder)
         for key in ("model", "model_sha256", "max_tokens"):
@@ -265,6 +285,8 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
     except Exception as exc:
         raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
-    if vectors.ntotal != len(passages) or manifest["counts"]["passages"] != len(passages):
+    if vectors.ntotal != len(passages) or counts.get("passages") != len(passages):
         raise IndexCorruptError(f"{folder} holds {vectors.ntotal} vectors for {len(passages)} passages: {REBUILD}")
+    if vectors.d != manifest.get("dim"):  # the model itself is checked by name and weights hash above
+        raise IndexCorruptError(f"{folder} holds vectors of dimension {vectors.d}, not {manifest.get('dim')}: {REBUILD}")
     return Index(folder, manifest, passages, vectors, bm25, words)
