@@ -80,10 +80,12 @@ def file_sha256(path: Path) -> str:
 
 
 class SentenceTransformerEmbedder:
-    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64) -> None:
+    def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, pin: str | None = None) -> None:
+        """`pin`: the SHA-256 the weights must have; the bundled model is pinned without it."""
         self.name = model
         self.batch_size = batch_size
-        self.path, self._pin = model_path(model)
+        self.path, bundled_pin = model_path(model)
+        self._pin = pin or bundled_pin
 
     @cached_property
     def weights_sha256(self) -> str:

@@ -107,10 +107,16 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
             counts = old.manifest["counts"]
             return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
                                tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
-        docs, skipped = load_corpus(settings.corpus)
+        read, skipped = load_corpus(settings.corpus)
+        docs, passages = [], []
+        for doc in read:
+            try:
+                passages += chunk_document(doc, embedder.count_tokens, settings.max_tokens)
+                docs.append(doc)
+            except Exception as exc:  # one bad file must never stop the corpus
+                skipped.append(f"skipped {doc.id}: its text could not be split into passages ({exc})")
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
-        passages = [p for d in docs for p in chunk_document(d, embedder.count_tokens, settings.max_tokens)]
         vectors, embedded = _vectors(passages, embedder, _reusable(root, wanted), progress)
         tmp = root / f".build-{os.getpid()}-{time.time_ns()}"
         try:

@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 _HEADING_MAX_WORDS = 12
+#: a longer line is not a heading, and a longer title is shortened: the "title › section" line
+#: embedded with every passage must leave room for the passage in the model's 256 word pieces
+_HEADING_MAX_CHARS = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 #: a bigger file is skipped with a warning (a 50 MB text would take hours to embed); pass
 #: `max_file_mb` to `load_corpus` to change it
 MAX_FILE_MB = 25
@@ -128,8 +132,13 @@ def safe_url(value: object) -> str | None:
 def _scalar(value: object) -> str | None:
     """A front-matter value as text, if it is a single value (a list or mapping is not a title)."""
     if isinstance(value, (str, int, float, datetime.date)) and not isinstance(value, bool):
-        return str(value).strip() or None
+        return _valid(str(value)).strip() or None
     return None
+
+
+def _valid(text: str) -> str:
+    """Lone surrogates (YAML's "\\ud800" escapes, broken PDF text) become U+FFFD: same length, so offsets hold."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _sections(text: str, headings: list[tuple[str, int, int]], title: str) -> tuple[Section, ...]:
@@ -171,12 +180,12 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
     tokens = MarkdownIt("commonmark").parse(text)
     headings = []
     for i, tok in enumerate(tokens):
-        if tok.type == "heading_open" and tok.map:
+        if tok.type == "heading_open" and tok.map and len(tokens[i + 1].content.strip()) <= _HEADING_MAX_CHARS:
             first, last = tok.map
             body = lines[last] if last < len(lines) else len(text)
             headings.append((tokens[i + 1].content.strip(), lines[first], body, tok.tag))
     h1 = next((h[0] for h in headings if h[3] == "h1"), "")
-    title = _scalar(meta.get("title")) or h1 or Path(doc_id).stem
+    title = _short(_scalar(meta.get("title"))) or h1 or Path(doc_id).stem
     url = safe_url(meta.get("url"))
     return Document(
         id=doc_id,
@@ -189,19 +198,30 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
     )
 
 
+def _short(text: str | None) -> str | None:
+    """A title cut to `_HEADING_MAX_CHARS` at a word boundary (a title is named, never quoted)."""
+    if text is None or len(text) <= _HEADING_MAX_CHARS:
+        return text
+    cut = text[: _HEADING_MAX_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut else cut).rstrip() + "…"
+
+
 def _is_heading(line: str) -> bool:
     line = line.strip()
-    return bool(line) and len(line.split()) <= _HEADING_MAX_WORDS and line[-1] not in ".!?:;,\"'”)"
+    return (bool(line) and len(line.split()) <= _HEADING_MAX_WORDS and len(line) <= _HEADING_MAX_CHARS
+            and line[-1] not in ".!?:;,\"'”)")
 
 
 def _read_text(text: str, doc_id: str) -> Document:
-    lines = text.splitlines(keepends=True)
-    starts = _line_offsets(text)
+    starts = _line_offsets(text)  # lines end at "\n" only, as the offsets do (not at \r, \f or U+2028)
+    lines = [text[a:b] for a, b in zip(starts, [*starts[1:], len(text)]) if a < len(text)]
     title_idx = next((i for i, line in enumerate(lines) if line.strip()), None)
     if title_idx is None:
         return Document(doc_id, Path(doc_id).stem, text, ())
     title = lines[title_idx].strip()
     body_start = starts[title_idx] + len(lines[title_idx])
+    if len(title) > _HEADING_MAX_CHARS:  # a paragraph, not a title: the file's name is the title
+        title, body_start = Path(doc_id).stem, starts[title_idx]
     headings = []
     for i in range(title_idx + 1, len(lines)):
         blank_before = not lines[i - 1].strip()
@@ -234,12 +254,12 @@ def _read_html(raw: str, doc_id: str) -> Document:
     for name, words in _runs(soup):
         if parts:
             pos += 2  # the blank line joining blocks
-        if name in ("h1", "h2", "h3", "h4", "h5", "h6"):
+        if name in ("h1", "h2", "h3", "h4", "h5", "h6") and len(words) <= _HEADING_MAX_CHARS:
             headings.append((words, pos, pos + len(words)))
         parts.append(words)
         pos += len(words)
     text = "\n\n".join(parts)
-    title = head_title or (headings[0][0] if headings else Path(doc_id).stem)
+    title = _short(head_title) or (headings[0][0] if headings else Path(doc_id).stem)
     url = safe_url(canonical.get("href") if canonical else None)
     return Document(doc_id, title, text, _sections(text, headings, title), url=url)
 
@@ -291,8 +311,8 @@ def _read_pdf(path: Path, doc_id: str) -> Document:
             locked = reader.is_encrypted and not reader.decrypt("")
         except DependencyError:  # AES needs the optional `cryptography` package
             locked = True
-        page_texts = [] if locked else [(page.extract_text() or "").strip() for page in reader.pages]
-        info_title = "" if locked else str((reader.metadata.title if reader.metadata else None) or "")
+        page_texts = [] if locked else [_valid(page.extract_text() or "").strip() for page in reader.pages]
+        info_title = "" if locked else _valid(str((reader.metadata.title if reader.metadata else None) or ""))
     except PdfReadError as exc:
         raise ValueError(f"not a readable PDF ({exc}); export or save it again") from None
     if locked:
@@ -307,5 +327,5 @@ def _read_pdf(path: Path, doc_id: str) -> Document:
         pages.append(page_text)
         pos += len(page_text)
     text = "\n\n".join(pages)
-    title = info_title.strip() or Path(doc_id).stem
+    title = _short(info_title.strip()) or Path(doc_id).stem
     return Document(doc_id, title, text, _sections(text, headings, title))
