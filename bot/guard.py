@@ -1,0 +1,161 @@
+"""The public endpoint's guard: an optional password, a request size limit, per-client rate
+limits on asking, and no uploads. One ASGI middleware around the whole web app (API and chat).
+
+- Password (`auth`, BOT_AUTH): when set, every request needs it, as HTTP Basic auth (any user
+  name; browsers ask for it) or `Authorization: Bearer <password>` (scripts); else 401.
+- Size: a request body over `max_body` bytes gets 413, whether it declares its length or not.
+- Rate: `rate` questions per `window` seconds per client (its IP address, or with
+  `trust_proxy` the first X-Forwarded-For address) on `/api/ask` and the chat's own event
+  endpoints; the next gets 429 with Retry-After. Counts live in memory only, for one window,
+  and are never logged: health questions are sensitive, and so is who asked them.
+- Read-only: file uploads to the chat are refused (403); nothing on the web changes the corpus
+  or the index, which only `python -m bot index` builds.
+
+Left out: limits shared across several server processes (one process serves the bot).
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import json
+import math
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+#: paths that ask the bot a question: the JSON API and the Gradio chat's event endpoints (the
+#: chat's and the widget's, which is mounted under /widget)
+ASKING = re.compile(r"^/api/ask/?$|/gradio_api/(?:queue/join|call/|run/)")
+UPLOADS = re.compile(r"/(?:gradio_api/)?upload/?$")
+_MAX_CLIENTS = 100_000  # oldest forgotten first: memory stays bounded under a spoofed-address flood
+
+
+class RateLimiter:
+    """A sliding-window counter per client: at most `rate` events in any `window` seconds."""
+
+    def __init__(self, rate: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate, self.window, self.clock = rate, window, clock
+        self._hits: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> float:
+        """Record one event; 0 if allowed, else the seconds until the client may try again."""
+        now = self.clock()
+        with self._lock:
+            hits = [t for t in self._hits.pop(client, []) if now - t < self.window]
+            if len(hits) >= self.rate:
+                self._hits[client] = hits
+                return max(hits[0] + self.window - now, 0.001)
+            hits.append(now)
+            self._hits[client] = hits  # re-inserted: most recent last
+            while len(self._hits) > _MAX_CLIENTS:
+                self._hits.popitem(last=False)
+            return 0.0
+
+
+class Guard:
+    """ASGI middleware; `rate=0` turns the rate limit off, `auth=""` the password, `max_body=0` the size limit."""
+
+    def __init__(self, app: ASGIApp, *, auth: str = "", rate: int = 30, window: float = 60.0,
+                 max_body: int = 64 * 1024, trust_proxy: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
+        self.app, self.auth, self.max_body, self.trust_proxy = app, auth, max_body, trust_proxy
+        self.limiter = RateLimiter(rate, window, clock) if rate > 0 else None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):  # lifespan
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        path = scope.get("path", "")
+        if self.auth and not self._authorized(headers.get("authorization", "")):
+            return await _reply(send, scope, 401, "This bot needs a password: sign in, or send "
+                                "`Authorization: Bearer <password>`.", {"www-authenticate": 'Basic realm="bot", charset="UTF-8"'})
+        if scope["type"] == "websocket":
+            return await self.app(scope, receive, send)
+        if UPLOADS.search(path):
+            return await _reply(send, scope, 403, "This bot is read-only: it takes no files.")
+        if self.limiter and scope.get("method") == "POST" and ASKING.search(path):
+            wait = self.limiter.check(self._client(scope, headers))
+            if wait:
+                return await _reply(send, scope, 429, f"Too many questions from your address: please wait "
+                                    f"{math.ceil(wait)} seconds and ask again.", {"retry-after": str(math.ceil(wait))})
+        if self.max_body and scope.get("method") in ("POST", "PUT", "PATCH"):
+            declared = headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_body:
+                return await _reply(send, scope, 413, self._too_big())
+            body, more = await _read_up_to(receive, self.max_body)
+            if more:
+                return await _reply(send, scope, 413, self._too_big())
+            receive = _replay(body, receive)
+        await self.app(scope, receive, send)
+
+    def _authorized(self, header: str) -> bool:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() == "bearer":
+            given = value.strip()
+        elif scheme.lower() == "basic":
+            try:
+                given = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[2]
+            except (ValueError, UnicodeDecodeError):
+                return False
+        else:
+            return False
+        return hmac.compare_digest(given.encode("utf-8"), self.auth.encode("utf-8"))
+
+    def _client(self, scope: Scope, headers: dict[str, str]) -> str:
+        if self.trust_proxy and (forwarded := headers.get("x-forwarded-for", "").split(",")[0].strip()):
+            return forwarded
+        client = scope.get("client")
+        return str(client[0]) if client else "unknown"
+
+    def _too_big(self) -> str:
+        return f"The request is over {self.max_body // 1024} KB: ask a shorter question."
+
+
+async def _read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The request body, stopping as soon as it is over `limit` bytes (then `more` is True)."""
+    chunks, size = [], 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks), False
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks), False
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def again() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # then wait for the disconnect, as the server would
+
+    return again
+
+
+async def _reply(send: Send, scope: Scope, status: int, detail: str, extra: dict[str, str] | None = None) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008})
+        return
+    body = json.dumps({"detail": detail}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

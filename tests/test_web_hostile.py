@@ -1,0 +1,211 @@
+"""The public web endpoint under attack: hostile questions through the HTTP API and the chat (never
+a 500, nothing live in what is shown), and the guard around the app: optional password, request
+size limit, per-client rate limit answering 429, no uploads, nothing on the web that writes.
+
+The bot runs on the fake embedder; the app is `app.create_app`, wrapped in `bot.guard.Guard`
+as the server runs it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SEED_CORPUS, FakeEmbedder
+from fastapi.testclient import TestClient
+from hostile import assert_inert, assert_valid_answer, load_cases, question
+
+from app import Chat, create_app
+from bot import Bot, Settings
+from bot.feedback import FeedbackLog
+from bot.guard import Guard, RateLimiter
+from bot.index import build
+from bot.sources import Sources
+
+CASES = load_cases()
+QUESTION = "What are the withdrawal symptoms of Klonopin?"
+_NOTICE = re.compile(r'\A<div class="notice notice-(emergency|crisis)" role="alert">\n\n(.*?)\n\n</div>\n\n', re.S)
+
+
+@pytest.fixture(scope="module")
+def web(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, Settings]:
+    root = tmp_path_factory.mktemp("web")
+    settings = Settings.load(corpus=SEED_CORPUS, index=root / "index", data=root / "data", min_score=0.2)
+    fake = FakeEmbedder()
+    build(settings, fake)
+    return Bot.load(settings=settings, embedder=fake), settings
+
+
+def guarded(web: tuple[Bot, Settings], **guard: object) -> TestClient:
+    bot, settings = web
+    return TestClient(Guard(create_app(bot, settings, FeedbackLog(settings.data)), **guard))  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def open_client(web) -> Iterator[TestClient]:
+    """The app with the guard's defaults but no rate limit, so every case gets through."""
+    with guarded(web, rate=0, max_body=16 * 2**20) as client:
+        yield client
+
+
+# --- hostile questions through the HTTP API and the chat ----------------------------------------
+
+@pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
+def test_http_api(open_client, case):
+    text = question(case)
+    payload = {"question": text, "history": [text[:2000], {"role": "assistant", "content": "<b>"}]}
+    r = open_client.post("/api/ask", content=json.dumps(payload), headers={"content-type": "application/json"})  # \u escapes
+    assert r.status_code == 200, r.text[:500]
+    assert_valid_answer(r.json(), case)
+
+
+@pytest.mark.parametrize("body", [
+    b"", b"null", b"[]", b'"question"', b'{"question": null}', b'{"question": 42}', b'{"question": ["a"]}',
+    b'{"question": "a", "history": "not a list"}', b'{"question": "a", "history": [{"role": "system", "content": "x"}]}',
+    b'{"question": "a", "history": [' + b'"x",' * 200 + b'"x"]}', b'{"question": "\\ud800"}', b'{"question": "a"' ,
+    b"\xff\xfe\x00", b'{"question": "' + b"[" * 5000 + b'"}', b"[" * 50_000, b'{"a":' * 10_000,
+])
+def test_malformed_or_hostile_bodies_never_get_a_500(open_client, body):
+    r = open_client.post("/api/ask", content=body, headers={"content-type": "application/json"})
+    assert r.status_code in (200, 400, 422), (r.status_code, r.text[:300])  # a client error, never a 500
+    assert r.headers["content-type"].startswith("application/json")
+    r.json()
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if len(question(c)) <= 102_400], ids=lambda c: c["id"])
+def test_chat_shows_nothing_live(web, case):
+    """What the chat shows for a hostile question: the question escaped, the answer and its sources inert."""
+    bot, settings = web
+    chat = Chat(bot, None, Sources(settings.corpus, bot.index.passages))
+    _, messages, turns = chat.respond(question(case), [], [])
+    user, *shown = messages
+    assert user["role"] == "user"
+    assert_inert(user["content"])
+    for message in shown:
+        content = message["content"]
+        if m := _NOTICE.match(content):  # the app's own notice box around the fixed safety text
+            assert m.group(2) == bot.texts.emergency.strip() or m.group(2) == (bot.texts.crisis.strip())
+            content = content[m.end():]
+        assert_inert(content)
+    follow = chat.respond("and what about it?", messages, turns)[1]
+    assert all("<script" not in m["content"] for m in follow)
+
+
+def test_chat_event_endpoint_takes_hostile_input(open_client):
+    """The chat's own HTTP endpoint (as the browser calls it) answers hostile text without an error."""
+    for text in ["<script>alert(1)</script>", "\x00\ud800", "x" * 100_000, "[a](javascript:alert(1))"]:
+        r = open_client.post("/gradio_api/call/chat", content=json.dumps({"data": [text, []]}),
+                             headers={"content-type": "application/json"})
+        assert r.status_code == 200, r.text[:300]
+        event = r.json()["event_id"]
+        stream = open_client.get(f"/gradio_api/call/chat/{event}").text
+        assert "event: complete" in stream and "event: error" not in stream, stream[:500]
+
+
+# --- the guard ------------------------------------------------------------------------------------
+
+def test_rate_limit_answers_429_per_client(web):
+    with guarded(web, rate=3, window=60) as client:
+        codes = [client.post("/api/ask", json={"question": QUESTION}).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        r = client.post("/api/ask", json={"question": QUESTION})
+        assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 60
+        assert "wait" in r.json()["detail"] and r.headers["content-type"] == "application/json"
+        assert client.get("/").status_code == 200  # reading the page is not limited
+        chat = client.post("/gradio_api/call/chat", json={"data": [QUESTION, []]})
+        assert chat.status_code == 429  # the chat asks through the same budget
+
+
+def test_rate_limit_counts_each_client_alone():
+    now = [0.0]
+    limiter = RateLimiter(2, window=10, clock=lambda: now[0])
+    assert [limiter.check("a"), limiter.check("a"), limiter.check("b")] == [0, 0, 0]
+    assert limiter.check("a") == pytest.approx(10)
+    now[0] = 5.0
+    assert limiter.check("a") == pytest.approx(5)
+    now[0] = 10.01
+    assert limiter.check("a") == 0 and limiter.check("b") == 0
+
+
+def test_rate_limit_uses_the_proxy_address_only_when_trusted(web):
+    with guarded(web, rate=1, trust_proxy=True) as client:
+        for ip in ("203.0.113.1", "203.0.113.2"):
+            assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": ip}).status_code == 200
+        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "203.0.113.1"}).status_code == 429
+    with guarded(web, rate=1) as client:  # not trusted: a forged header does not buy more questions
+        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "1.1.1.1"}).status_code == 200
+        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "2.2.2.2"}).status_code == 429
+
+
+def test_request_size_limit(web):
+    with guarded(web, max_body=4096) as client:
+        assert client.post("/api/ask", json={"question": "x" * 3000}).status_code == 200
+        big = client.post("/api/ask", json={"question": "x" * 10_000})
+        assert big.status_code == 413 and "KB" in big.json()["detail"]
+
+        def chunked() -> Iterator[bytes]:  # no Content-Length: counted as it arrives
+            yield b'{"question": "'
+            for _ in range(100):
+                yield b"x" * 1000
+            yield b'"}'
+
+        assert client.post("/api/ask", content=chunked(), headers={"content-type": "application/json"}).status_code == 413
+        assert client.post("/gradio_api/call/chat", json={"data": ["x" * 10_000, []]}).status_code == 413
+
+
+def test_password(web):
+    with guarded(web, auth="s3cret pass") as client:
+        for path in ("/", "/widget/", "/docs", "/gradio.js"):
+            r = client.get(path)
+            assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic")
+        assert client.post("/api/ask", json={"question": QUESTION}).status_code == 401
+        wrong = base64.b64encode(b"user:nope").decode()
+        assert client.get("/", headers={"authorization": f"Basic {wrong}"}).status_code == 401
+        assert client.get("/", headers={"authorization": "Basic !!!not-base64"}).status_code == 401
+        right = base64.b64encode(b"anyone:s3cret pass").decode()
+        assert client.get("/", headers={"authorization": f"Basic {right}"}).status_code == 200
+        r = client.post("/api/ask", json={"question": QUESTION}, headers={"authorization": "Bearer s3cret pass"})
+        assert r.status_code == 200 and r.json()["status"] == "answered"
+    with guarded(web) as client:  # no password set: open
+        assert client.get("/").status_code == 200
+
+
+def tree_digest(folder: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        digest.update(str(path.relative_to(folder)).encode())
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def test_read_only(web, tmp_path):
+    bot, settings = web
+    before = tree_digest(Path(settings.index)), tree_digest(Path(settings.corpus))
+    with guarded(web) as client:
+        for path in ("/gradio_api/upload", "/widget/gradio_api/upload", "/upload"):
+            r = client.post(path, files={"files": ("x.txt", b"Injected\n\nText.\n", "text/plain")})
+            assert r.status_code == 403, (path, r.status_code)
+        for method, path in [("POST", "/api/index"), ("POST", "/index"), ("PUT", "/api/ask"), ("DELETE", "/api/ask"),
+                             ("POST", "/api/build"), ("GET", "/api/ask")]:
+            assert client.request(method, path).status_code in (404, 405), (method, path)
+        client.post("/api/ask", json={"question": "../../corpus/x.txt <script>"})
+    assert (tree_digest(Path(settings.index)), tree_digest(Path(settings.corpus))) == before
+
+
+def test_no_identifiers_in_the_feedback_log(web):
+    bot, settings = web
+    with guarded(web, rate=0, trust_proxy=True) as client:
+        client.post("/api/ask", json={"question": "What is Klonopin?"},
+                    headers={"x-forwarded-for": "198.51.100.77", "user-agent": "UniqueAgent/9.9", "cookie": "sid=abc123"})
+    log = (Path(settings.data) / "feedback.jsonl").read_text()
+    assert "What is Klonopin?" in log
+    for identifier in ("198.51.100.77", "testclient", "UniqueAgent", "abc123"):
+        assert identifier not in log
+    assert all(set(json.loads(line)) <= {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for"}
+               for line in log.splitlines()), log.splitlines()[0]
