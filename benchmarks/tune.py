@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import pickle
 import sys
 from pathlib import Path
 
@@ -20,9 +21,12 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.quality import EVAL, open_bot  # noqa: E402
+from benchmarks.quality import CACHE, EVAL, open_bot  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
+from bot.index import terms  # noqa: E402
+from bot.query import holds_answer_type  # noqa: E402
+from bot.retrieve import sentence_overlap  # noqa: E402
 
 
 def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> dict[str, np.ndarray]:
@@ -34,23 +38,25 @@ def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> 
     cosine = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
     lexical = r.lexical(q.lexical, n)
     pids = sorted(set(cosine) | set(lexical))
-    top = max(lexical.values(), default=0.0) or 1.0
     passages = [bot.index.passages[p] for p in pids]
     sections = [(p.doc, p.section) for p in passages]
     keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
     return {
         "cos": np.array([cosine.get(p, float(bot.index.vectors.reconstruct(p) @ vector)) for p in pids]),
-        "lex": np.array([lexical.get(p, 0.0) / top for p in pids]),
-        "asp": np.array([bool(q.aspects & r._heading_aspects(p.section)) for p in passages], dtype=float),
+        "lex": np.array([lexical.get(p, 0.0) for p in pids]),
+        "asp": np.array([bool(q.aspects & r._aspects_of(p)) for p in passages], dtype=float),
+        "typ": np.array([holds_answer_type(q.expects, p.text) for p in passages], dtype=float),
+        "sen": np.array([sentence_overlap(set(terms(q.text)), p) for p in passages]),
         "sec": np.array([keys[s] for s in sections]),
         "gold": np.array([(gold_doc == d or gold_doc.endswith("/" + d)) and s == gold_section for d, s in sections]),
     }
 
 
-def score(features: list[dict[str, np.ndarray]], wl: float, wa: float, ws: float) -> tuple[float, float]:
+def score(features: list[dict[str, np.ndarray]], wl: float, wa: float, wt: float, wsen: float,
+          ws: float = 0.0) -> tuple[float, float]:
     hit1 = mrr = 0.0
     for f in features:
-        s = f["cos"] + wl * f["lex"] + wa * f["asp"]
+        s = f["cos"] + wl * f["lex"] + wa * f["asp"] + wt * f["typ"] + wsen * f["sen"]
         best: dict[int, list[float]] = {}
         for sec, value in zip(f["sec"], s):
             best.setdefault(int(sec), []).append(float(value))
@@ -67,16 +73,29 @@ def score(features: list[dict[str, np.ndarray]], wl: float, wa: float, ws: float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--point", action="append", default=[], metavar="WL,WA,WT,WSEN",
+                        help="also score these weights (lexical, aspect, answer type, sentence)")
     args = parser.parse_args()
     bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", SentenceTransformerEmbedder())
     dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.limit or None]
-    features = [candidate_features(bot, q["question"], q["doc"], q["section"]) for q in dev]
-    grid = itertools.product([0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4], [0.0, 0.02, 0.05, 0.1, 0.15], [0.0, 0.1, 0.2])
-    results = sorted(((*score(features, *w), *w) for w in grid), reverse=True)
-    print("| hit@1 | MRR@10 | lexical_weight | aspect_weight | section_weight |\n|---:|---:|---:|---:|---:|")
-    for h, m, wl, wa, ws in results[:12]:
-        print(f"| {h:.3f} | {m:.3f} | {wl} | {wa} | {ws} |")
-    print(f"current defaults: {score(features, bot.settings.lexical_weight, bot.settings.aspect_weight, 0.0)}")
+    cached = CACHE / f"tune-features-{bot.index.path.resolve().name}-{len(dev)}.pkl"
+    if cached.exists():
+        features = pickle.loads(cached.read_bytes())
+    else:
+        features = [candidate_features(bot, q["question"], q["doc"], q["section"]) for q in dev]
+        cached.write_bytes(pickle.dumps(features))
+    grid = itertools.product([0.0, 0.4, 0.8, 1.0, 1.5, 2.0], [0.0, 0.1, 0.2, 0.3, 0.4, 0.5], [0.0, 0.05, 0.1],
+                             [0.0, 0.05, 0.1, 0.2], [0.0, 0.05])
+    results = sorted(((*score(features, *w), *w) for w in grid), key=lambda r: r[0] + r[1], reverse=True)
+    print("| hit@1 | MRR@10 | lexical_weight | aspect_weight | answer_type_weight | sentence_weight | section_weight |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for h, m, *w in results[:15]:
+        print(f"| {h:.3f} | {m:.3f} | " + " | ".join(map(str, w)) + " |")
+    for point in args.point:
+        w = [float(x) for x in point.split(",")]
+        print(f"{point}: hit@1, MRR@10 = {score(features, *w)}")
+    s = bot.settings
+    print(f"shipped defaults: {score(features, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight)}")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ TokenCounter = Callable[[str], int]
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+)")
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 ITEM, PARAGRAPH = 1, 2
-_MIN_PARAGRAPH_TOKENS = 16  # a shorter paragraph joins the next one rather than stand alone
+_MIN_PARAGRAPH_TOKENS = 16
+_MAX_CHARS_PER_TOKEN = 24  # a word piece is rarely longer: the window a long word is cut within  # a shorter paragraph joins the next one rather than stand alone
 # titles blingfire ends a sentence after ("Dr. Smith"): the next sentence is glued back on
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Sr|Jr|vs|approx|No|Fig|Vol)\.)\Z")
 
@@ -122,14 +123,28 @@ def _fitting(text: str, start: int, end: int, count: TokenCounter, budget: int) 
                 piece_end = _rstrip(text, piece_start, ws)
                 yield piece_start, piece_end, 0, count(text[piece_start:piece_end])
                 piece_start = ws
-            while count(text[piece_start:we]) > budget:  # one word longer than the budget
-                cut = piece_start + max(1, (we - piece_start) // 2)
-                while count(text[piece_start:cut]) > budget:
-                    cut = piece_start + max(1, (cut - piece_start) // 2)
+            while (cut := _cut(text, piece_start, we, count, budget)) < we:  # one word longer than the budget
                 yield piece_start, cut, 0, count(text[piece_start:cut])
                 piece_start = cut
         if piece_start < e:
             yield piece_start, e, para_end, count(text[piece_start:e])
+
+
+def _cut(text: str, start: int, end: int, count: TokenCounter, budget: int) -> int:
+    """The furthest point ≤ end such that text[start:cut] fits the budget, found by bisection
+    inside a window of budget × _MAX_CHARS_PER_TOKEN characters, so that cutting a megabyte-long
+    word costs time linear in its length, not quadratic."""
+    hi = min(end, start + budget * _MAX_CHARS_PER_TOKEN)
+    if count(text[start:hi]) <= budget:
+        return hi
+    lo = start + 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if count(text[start:mid]) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
 
 
 def _rstrip(text: str, start: int, end: int) -> int:

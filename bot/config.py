@@ -32,10 +32,16 @@ class Settings:
     retrieval: str = "hybrid"
     #: candidates taken from each retriever before fusion
     candidates: int = 50
-    #: weight of the BM25 score (scaled to the best candidate's) added to the cosine similarity
-    lexical_weight: float = 0.2
+    # The four retrieval weights below were chosen with benchmarks/tune.py (MedQuAD dev) and the
+    # seed questions: see the README's benchmark section.
+    #: weight of the BM25 score (as a share of the best the question's words could reach) added to the cosine
+    lexical_weight: float = 1.0
     #: bonus for a passage whose section heading matches what the question asks (symptoms, treatment…)
-    aspect_weight: float = 0.05
+    aspect_weight: float = 0.3
+    #: bonus for a passage holding the kind of answer asked for (a duration for "how long", a number for "how many")
+    answer_type_weight: float = 0.25
+    #: weight of the share of the question's terms found together in one sentence of the passage
+    sentence_weight: float = 0.2
     #: the k of reciprocal rank fusion (the `rrf` baseline)
     rrf_k: int = 60
     #: below this cosine similarity of the best passage, the bot says it has no answer

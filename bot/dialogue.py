@@ -56,20 +56,30 @@ def topic(question: str) -> str:
     return " ".join(w for w in re.findall(r"[\w'-]+", question) if w.lower() not in _STOP | _ASPECT)
 
 
-def is_follow_up(question: str) -> bool:
+def is_follow_up(question: str, topics: frozenset[str] = frozenset()) -> bool:
+    """Short, and leaning on the conversation: an opener, a pronoun, or no topic of its own.
+
+    With `topics` (the words of the documents' titles), a message names a topic of its own only
+    when it uses one of them: "does group therapy help?" does not, "what is acromegaly?" does.
+    """
     words = _words(question)
     if not words or len(words) > _MAX_FOLLOW_UP_WORDS:
         return False
-    own_topic = [w for w in words if w not in _STOP | _ASPECT]
-    return bool(_OPENERS.match(question) or _PRONOUN.search(question) or not own_topic)
+    own = [w for w in words if w not in _STOP | _ASPECT and (not topics or w in topics)]
+    return bool(_OPENERS.match(question) or _PRONOUN.search(question) or not own)
 
 
-def contextualize(question: str, history: Sequence[Turn] = ()) -> str:
+def contextualize(question: str, history: Sequence[Turn] = (), topics: frozenset[str] = frozenset()) -> str:
     """What to search for: the question itself, or the earlier topic followed by the follow-up."""
     turns = _user_turns(history)
-    if not turns or not is_follow_up(question):
+    if not turns or not is_follow_up(question, topics):
         return question
     for earlier in reversed(turns):  # the nearest earlier turn that names a topic
-        if subject := topic(contextualize(earlier, ())):
+        if subject := topic(contextualize(earlier, (), topics)):
             return f"{subject}: {question}"
     return question
+
+
+def title_words(titles: Sequence[str]) -> frozenset[str]:
+    """The topic words of a corpus: the words of its documents' titles, minus stop and aspect words."""
+    return frozenset(w for t in titles for w in _words(t) if w not in _STOP | _ASPECT)

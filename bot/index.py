@@ -22,6 +22,7 @@ import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from .ingest import iter_files, load_corpus, problem
 from .schema import Passage
 
 FORMAT = 2
+_TERM = re.compile(r"(?u)\b\w\w+\b")
 CURRENT = "current"
 _ARTIFACTS = ("vectors.faiss", "passages.jsonl", "words.json", "bm25/params.index.json", "bm25/vocab.index.json",
               "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
@@ -62,13 +64,23 @@ class Index:
     words: dict[str, int]  # lowercase corpus word → number of passages using it (for spelling fixes)
 
 
-def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    """The analyzer shared by indexing and querying: lowercase words, NLTK English stopwords, Snowball stems."""
-    import bm25s
+@cache
+def _analyzer() -> tuple[Any, frozenset[str]]:
     import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
 
-    return bm25s.tokenize(texts, stopwords="en_plus", stemmer=Stemmer.Stemmer("english"),
-                          return_ids=False, show_progress=False)
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN_PLUS)
+
+
+def terms(text: str) -> list[str]:
+    """The analyzer shared by indexing, querying and highlighting: bm25s's own (lowercase words
+    of two or more characters, NLTK English stopwords, Snowball stems), in a few microseconds."""
+    stemmer, stopwords = _analyzer()
+    return stemmer.stemWords([w for w in _TERM.findall(text.lower()) if w not in stopwords])
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    return [terms(t) for t in texts]
 
 
 def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:

@@ -21,15 +21,17 @@ from .index import Index, load
 from .retrieve import Mode, Retriever
 from .schema import Answer, Hit
 
-# C0/C1 controls (but tab and newline), zero-width characters and bidirectional overrides
-_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
+# C0/C1 controls (but tab and newline) become spaces; zero-width characters and bidirectional
+# overrides are deleted, so "over\u200bdose" still reads as "overdose"
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
 _EXAMPLE = "What are the withdrawal symptoms of Klonopin?"
 
 
 def clean_question(text: str) -> str:
-    """Printable, valid Unicode on one line: lone surrogates become U+FFFD, controls spaces."""
+    """Printable, valid Unicode on one line: lone surrogates become "?", controls spaces."""
     text = text.encode("utf-8", "replace").decode("utf-8", "replace")
-    return " ".join(_INVISIBLE.sub(" ", text).split())
+    return " ".join(_CONTROLS.sub(" ", _INVISIBLE.sub("", text)).split())
 
 
 class Bot:
@@ -40,6 +42,7 @@ class Bot:
         self.texts = safety.load_texts(settings.safety_texts or None)
         self.retriever = Retriever(index, embedder, settings)
         self.titles = tuple(dict.fromkeys(p.title for p in index.passages))
+        self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
 
     @classmethod
@@ -54,7 +57,8 @@ class Bot:
         return self.embedder.embed([text])[0]
 
     def analyse(self, message: str) -> query.Query:
-        return query.analyse(message, self.index.words, getattr(self.embedder, "known_words", frozenset()))
+        known = getattr(self.embedder, "known_words", frozenset())
+        return query.analyse(message, self.index.words, known, self.index.bm25.vocab_dict)
 
     def search(self, message: str, *, k: int = 10, mode: Mode | None = None) -> list[Hit]:
         """Ranked passages for a message, with no abstention: what the evaluation scores."""
@@ -70,7 +74,7 @@ class Bot:
         "role" and "content"), so a short follow-up is searched with the earlier topic."""
         if len(question) > self.settings.max_question_chars:
             return answer.invalid(
-                question[:200] + "…",
+                clean_question(question[:200]) + "…",
                 f"Your message is {len(question):,} characters long; the limit is "
                 f"{self.settings.max_question_chars:,}. Please ask a shorter question, in a sentence or two.",
                 self.texts,
@@ -81,7 +85,7 @@ class Bot:
                 text, f"Please type a question in words, for example: “{_EXAMPLE}”", self.texts
             )
         notice = safety.check(text, self.texts)
-        searched = dialogue.contextualize(text, history)
+        searched = dialogue.contextualize(text, history, self.topics)
         q = self.analyse(searched)
         hits = self._retrieve(q, max(self.settings.top_k, 10), self.settings.retrieval)  # type: ignore[arg-type]
         if query.coverage(q.text, self.index.words) < self.settings.min_coverage:

@@ -33,6 +33,27 @@ class Query:
     text: str  # what the dense retriever embeds
     lexical: str  # what BM25 searches: text plus corrections and synonyms
     aspects: frozenset[str]
+    expects: str | None = None  # the kind of answer asked for: "duration" or "quantity"
+
+
+# "How long…?" is answered by a duration, "How many / what percentage…?" by a number: a passage
+# that holds one is more likely to answer (the expected-answer-type idea of classic QA).
+_NUMBER = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred"
+           r"|several|a few|few|many)")
+_EXPECTS = {
+    "duration": (re.compile(r"(?i)\bhow long\b|\bhow many (?:days|weeks|months|years|hours)\b|\bwhen will\b"),
+                 re.compile(rf"(?i)\b{_NUMBER}(?:\s+(?:to|or|-)\s+{_NUMBER})?[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b")),
+    "quantity": (re.compile(r"(?i)\bhow (?:many|much|common|often|likely)\b|\bwhat (?:percent|percentage|proportion|share)\b"),
+                 re.compile(r"(?i)\d\s*%|\bpercent|\b\d[\d,.]*\b|\b(?:one|two|three|four|five) in (?:\w+ )?(?:\d|ten|a hundred)")),
+}
+
+
+def expects(text: str) -> str | None:
+    return next((kind for kind, (asked, _) in _EXPECTS.items() if asked.search(text)), None)
+
+
+def holds_answer_type(kind: str | None, passage_text: str) -> bool:
+    return kind is not None and bool(_EXPECTS[kind][1].search(passage_text))
 
 
 @cache
@@ -92,13 +113,27 @@ def coverage(text: str, vocabulary: Mapping[str, int]) -> float:
     return sum(w in vocabulary for w in words) / len(words) if words else 1.0
 
 
-def _in_corpus(term: str, vocabulary: Mapping[str, int]) -> bool:
-    """A term the documents already use needs no synonym: adding one would only add noise."""
+def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int]) -> bool:
+    """A term the documents already use (in any form: "addicted" where they say "addiction")
+    needs no synonym: adding one would only add noise."""
     words = [w for w in term.split() if len(w) > 3]
-    return bool(words) and all(w in vocabulary for w in words)
+    return bool(words) and all(w in vocabulary or _stem(w) in stems for w in words)
 
 
-def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str]) -> Query:
+@cache
+def _stems() -> object:
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def _stem(word: str) -> str:
+    return _stems().stemWord(word)  # type: ignore[attr-defined]
+
+
+def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str],
+            stems: Mapping[str, int] | None = None) -> Query:
+    """`vocabulary`: corpus words; `known`: words the model knows; `stems`: the BM25 vocabulary."""
     text = focus(message)
     words = _WORD.findall(text)
     fixes = correct(words, vocabulary, known)
@@ -107,5 +142,5 @@ def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] |
     synonyms, _ = _tables()
     lowered = text.lower()
     extra = [syn for term, syns in synonyms.items()
-             if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary) for syn in syns]
-    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text))
+             if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary, stems or {}) for syn in syns]
+    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text), expects=expects(text))

@@ -3,10 +3,14 @@
 Each retriever proposes `candidates` passages. In the shipped `hybrid` mode their union is
 scored as
 
-    cosine(question, passage) + lexical_weight · bm25 / best bm25 + aspect_weight · [aspect match]
+    cosine(question, passage) + lexical_weight · bm25 share + aspect_weight · [aspect match]
+                              + answer_type_weight · [holds the kind of answer asked for]
+                              + sentence_weight · share of the question's terms in one sentence
 
-where the aspect match says the passage's section heading covers what the question asks about
-(symptoms, treatment, causes…; see `query.py`). The cosine is the one score with a fixed
+where the BM25 share is the passage's BM25 score over the best score the question's words could
+reach, and the aspect match says the passage's section heading covers what the question asks about
+(symptoms, treatment, causes…; see `query.py`), and the answer-type match that a "how long"
+question meets a passage holding a duration, a "how many" question one holding a number. The cosine is the one score with a fixed
 meaning, so each hit carries it for the answer step's "is anything relevant?" decision. The
 weights were chosen on MedQuAD dev by `benchmarks/quality.py --tune`.
 
@@ -16,18 +20,28 @@ baselines the benchmark compares against.
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from typing import Literal
 
 import numpy as np
 
 from .config import Settings
 from .embed import Embedder
-from .index import Index, bm25_tokens
-from .query import Query, aspects
-from .schema import Hit
+from .index import Index, bm25_tokens, terms
+from .query import Query, aspects, holds_answer_type
+from .schema import Hit, Passage
 
 Mode = Literal["hybrid", "dense", "bm25", "rrf"]
+OVERVIEW = frozenset({"overview"})
+
+
+def sentence_overlap(asked: set[str], passage: Passage) -> float:
+    """Share of the question's terms found together in one sentence of the passage: a cheap
+    proximity signal that BM25, which scores the passage as a bag of words, lacks."""
+    if not asked:
+        return 0.0
+    spans = passage.sentences or ((0, len(passage.text)),)
+    return max(len(asked.intersection(terms(passage.text[a:b]))) for a, b in spans) / len(asked)
 
 
 class Retriever:
@@ -67,22 +81,41 @@ class Retriever:
         return [Hit(self.index.passages[pid], rank=r, score=cosine[pid], fused=order[pid]) for r, pid in enumerate(best, 1)]
 
     def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
-        top = max(lexical.values(), default=0.0) or 1.0
         s = self.settings
+        asked = set(terms(query.text))
         scores = {}
         for pid in set(cosine) | set(lexical):
             if pid not in cosine:
                 cosine[pid] = float(self.index.vectors.reconstruct(pid) @ vector)
-            matched = bool(query.aspects & self._heading_aspects(self.index.passages[pid].section))
-            scores[pid] = cosine[pid] + s.lexical_weight * lexical.get(pid, 0.0) / top + s.aspect_weight * matched
+            passage = self.index.passages[pid]
+            matched = bool(query.aspects & self._aspects_of(passage))
+            typed = holds_answer_type(query.expects, passage.text)
+            scores[pid] = (cosine[pid] + s.lexical_weight * lexical.get(pid, 0.0) + s.aspect_weight * matched
+                           + s.answer_type_weight * typed + s.sentence_weight * sentence_overlap(asked, passage))
         return scores
 
+    @cached_property
+    def _idf(self) -> np.ndarray:
+        """BM25's (Lucene) IDF of every vocabulary entry, from its document counts."""
+        bm25 = self.index.bm25
+        df = np.diff(bm25.scores["indptr"])
+        n = bm25.scores["num_docs"]
+        return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def _aspects_of(self, passage: Passage) -> frozenset[str]:
+        # text before a document's first heading sits under its title: it is the overview, whatever
+        # words the title holds ("Facts About Klonopin Addiction Treatment" is not a treatment section)
+        return OVERVIEW if passage.section == passage.title else self._heading_aspects(passage.section)
+
     def lexical(self, text: str, n: int) -> dict[int, float]:
-        """BM25 scores of the best `n` passages, best first; words the corpus never uses are dropped."""
+        """BM25 scores of the best `n` passages, best first, as a share of the highest score the
+        question's words could reach (their IDFs summed, times k1 + 1), so 1.0 means every word
+        matched as strongly as BM25 allows. Words the corpus never uses are dropped."""
         vocab = self.index.bm25.vocab_dict
         tokens = [t for t in bm25_tokens([text])[0] if t in vocab]
         if not tokens:
             return {}
         k = min(n, len(self.index.passages))
         docs, scores = self.index.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
-        return {int(d): float(s) for d, s in zip(docs[0], scores[0]) if s > 0}
+        ceiling = (self.index.bm25.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
+        return {int(d): float(s) / ceiling for d, s in zip(docs[0], scores[0]) if s > 0}

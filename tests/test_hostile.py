@@ -27,12 +27,7 @@ from bot.index import build
 ROOT = Path(__file__).resolve().parents[1]
 CASES = load_cases()
 # Bugs found by these cases, in files this suite does not own: each stays a strict xfail until fixed.
-KNOWN_BUGS = {
-    "surrogate-over-limit": "Bot.ask keeps the raw first 200 characters of an over-long question, lone surrogates "
-                            "included, so the answer cannot be encoded as UTF-8 (fix: clean_question(question[:200]))",
-    "emergency-zero-width": "clean_question turns a zero-width space inside a word into a space, so "
-                            "'over\\u200bdose' is not seen as an overdose (fix: delete zero-width characters)",
-}
+KNOWN_BUGS: dict[str, str] = {}
 
 
 def _param(case: dict):  # type: ignore[no-untyped-def]

@@ -228,9 +228,6 @@ def test_size_limit_can_be_changed(tmp_path):
     assert docs == [] and "over the 0.1 MB limit" in warnings[0]
 
 
-@pytest.mark.xfail(strict=True, reason="chunk._fitting re-counts the rest of an over-long word for every piece it cuts, "
-                                       "so a Markdown file with an embedded base64 image takes minutes to chunk "
-                                       "(fix: grow and bisect each cut from the piece start; see the report)")
 def test_a_huge_word_is_cut_in_linear_time():
     """A 100 KB base64 image in Markdown is one 'sentence' of one 'word': cutting it must not be quadratic."""
     import base64
