@@ -27,8 +27,8 @@ TokenCounter = Callable[[str], int]
 _BLOCK_BREAK = re.compile(r"\n[ \t]*\n|\n(?=[ \t]*(?:[-*+•]|\d{1,3}[.)])[ \t]+)")
 _SPECIAL_TOKENS = 2  # [CLS] and [SEP]
 ITEM, PARAGRAPH = 1, 2
-_MIN_PARAGRAPH_TOKENS = 16
-_MAX_CHARS_PER_TOKEN = 24  # a word piece is rarely longer: the window a long word is cut within  # a shorter paragraph joins the next one rather than stand alone
+_MIN_PARAGRAPH_TOKENS = 16  # a shorter paragraph joins the next one rather than stand alone
+_MAX_CHARS_PER_TOKEN = 24  # a word piece is rarely longer: the window a long word is cut within
 # titles blingfire ends a sentence after ("Dr. Smith"): the next sentence is glued back on
 _ABBREV = re.compile(r"(?:\b(?:Dr|Mr|Mrs|Ms|Prof|St|Sr|Jr|vs|approx|No|Fig|Vol)\.)\Z")
 

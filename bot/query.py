@@ -44,7 +44,8 @@ _EXPECTS = {
     "duration": (re.compile(r"(?i)\bhow long\b|\bhow many (?:days|weeks|months|years|hours)\b|\bwhen will\b"),
                  re.compile(rf"(?i)\b{_NUMBER}(?:\s+(?:to|or|-)\s+{_NUMBER})?[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b")),
     "quantity": (re.compile(r"(?i)\bhow (?:many|much|common|often|likely)\b|\bwhat (?:percent|percentage|proportion|share)\b"),
-                 re.compile(r"(?i)\d\s*%|\bpercent|\b\d[\d,.]*\b|\b(?:one|two|three|four|five) in (?:\w+ )?(?:\d|ten|a hundred)")),
+                 re.compile(r"(?i)\d\s*%|\bpercent|\b\d[\d,.]*\b"
+                            r"|\b(?:one|two|three|four|five) in (?:\w+ )?(?:\d|ten|a hundred)")),
 }
 
 
