@@ -19,6 +19,7 @@ import pytest
 from conftest import SEED_CORPUS, FakeEmbedder
 from fastapi.testclient import TestClient
 from hostile import assert_inert, assert_valid_answer, load_cases, question
+from starlette.middleware import Middleware
 
 from app import Chat, create_app
 from bot import Bot, Settings
@@ -42,8 +43,12 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, Settings]:
 
 
 def guarded(web: tuple[Bot, Settings], **guard: object) -> TestClient:
+    """The app with the guard as its innermost middleware (as `create_api` would add it first), so
+    the CORS and Content-Security-Policy headers are on the guard's own 401, 413 and 429 too."""
     bot, settings = web
-    return TestClient(Guard(create_app(bot, settings, FeedbackLog(settings.data)), **guard))  # type: ignore[arg-type]
+    app = create_app(bot, settings, FeedbackLog(settings.data))
+    app.user_middleware.append(Middleware(Guard, **guard))
+    return TestClient(app)
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +121,9 @@ def test_rate_limit_answers_429_per_client(web):
         r = client.post("/api/ask", json={"question": QUESTION})
         assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 60
         assert "wait" in r.json()["detail"] and r.headers["content-type"] == "application/json"
+        assert r.headers["content-security-policy"].startswith("frame-ancestors")
+        embedded = client.post("/api/ask", json={"question": QUESTION}, headers={"origin": "https://forum.example.org"})
+        assert embedded.status_code == 429 and embedded.headers["access-control-allow-origin"] == "https://forum.example.org"
         assert client.get("/").status_code == 200  # reading the page is not limited
         chat = client.post("/gradio_api/call/chat", json={"data": [QUESTION, []]})
         assert chat.status_code == 429  # the chat asks through the same budget
