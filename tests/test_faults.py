@@ -334,3 +334,13 @@ def test_real_build_killed_while_embedding_leaves_the_old_index_serving(seed_ind
     assert not [p for p in index.iterdir() if p.name.startswith((".build-", ".current-"))]
     assert len(list(index.glob("v-*"))) == 2  # the new version and the one a reader may still hold
     assert Bot.load(index, embedder=real_embedder, settings=settings).ask(QUESTION).status == "answered"
+
+
+@pytest.mark.model
+def test_the_app_rebuilds_a_damaged_index_at_start_instead_of_crashing(seed_index, tmp_path):
+    from app import create_bot
+
+    index = damage_copy(seed_index, tmp_path / "index", "edited-passages")
+    bot = create_bot(Settings.load(corpus=SEED_CORPUS, index=index))
+    assert bot.ask(QUESTION).status == "answered"
+    assert "Candy" not in " ".join(p.text for p in bot.index.passages)
