@@ -6,12 +6,12 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: run test check index bench clean
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	# torch first: 2.13.0 is the CPU build; an unpinned torch would pull a multi-GB CUDA build
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	# exact versions for a reproducible install; torch 2.13.0 is the CPU build (an unpinned
+	# torch would pull a multi-GB CUDA build)
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
 run: $(VENV)/.installed
@@ -23,6 +23,9 @@ test: $(VENV)/.installed
 
 index: $(VENV)/.installed
 	$(BIN)/python -m bot index
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/quality.py
 
 clean:
 	rm -rf $(VENV) index/current index/v-* index/.build-*

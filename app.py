@@ -146,7 +146,9 @@ def create_blocks(bot: Bot, chat_handlers: Chat, settings: Settings, *, widget: 
                 if chat_handlers.feedback:
                     chat_handlers.feedback.ask(answer, "api")
                 return answer.to_dict()
-    return blocks
+    # a bounded queue: up to 4 questions answered at once (the model is the bottleneck on 2 cores),
+    # and at most 256 waiting, so a crowd gets "busy" instead of an ever-growing backlog
+    return blocks.queue(default_concurrency_limit=4, max_size=256)
 
 
 def create_app(bot: Bot, settings: Settings | None = None, feedback: FeedbackLog | None = None) -> FastAPI:

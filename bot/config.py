@@ -44,12 +44,19 @@ class Settings:
     sentence_weight: float = 0.2
     #: the k of reciprocal rank fusion (the `rrf` baseline)
     rrf_k: int = 60
-    #: below this cosine similarity of the best passage, the bot says it has no answer
-    min_score: float = 0.35
-    #: below this share of the question's topic words found in the corpus, the bot says it has no answer
-    min_coverage: float = 0.0
+    #: below this cosine similarity of the best passage, the bot says it has no answer (chosen from
+    #: data by benchmarks/quality.py: Youden's J over answerable and unanswerable question sets)
+    min_score: float = 0.36
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
+    #: a corpus file larger than this (MB) is skipped with a warning naming it
+    max_file_mb: float = 25
+    #: password for the web app and /api/ask (HTTP Basic, any user name, or Bearer); empty: open
+    auth: str = ""
+    #: questions per minute per client address on /api/ask and the chat (429 beyond); 0: no limit
+    rate_limit: int = 30
+    #: largest request body the web app accepts, in KB (413 beyond)
+    max_request_kb: int = 64
     #: TOML file with the disclaimer and helpline texts; empty means the bundled en-US file
     safety_texts: str = ""
     #: where the web app keeps its feedback log (no IP addresses or identifiers are stored)

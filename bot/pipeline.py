@@ -88,8 +88,6 @@ class Bot:
         searched = dialogue.contextualize(text, history, self.topics)
         q = self.analyse(searched)
         hits = self._retrieve(q, max(self.settings.top_k, 10), self.settings.retrieval)  # type: ignore[arg-type]
-        if query.coverage(q.text, self.index.words) < self.settings.min_coverage:
-            hits = []  # the question's topic is not in the documents at all
         return answer.compose(
             text, hits, safety=notice, texts=self.texts, titles=self.titles,
             min_score=self.settings.min_score, top_k=self.settings.top_k,

@@ -106,14 +106,6 @@ def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[st
     return fixes
 
 
-def coverage(text: str, vocabulary: Mapping[str, int]) -> float:
-    """Share of the question's topic words (not stopwords, not aspect words) the corpus uses."""
-    from .dialogue import topic
-
-    words = [w.lower() for w in _WORD.findall(topic(text))]
-    return sum(w in vocabulary for w in words) / len(words) if words else 1.0
-
-
 def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int]) -> bool:
     """A term the documents already use (in any form: "addicted" where they say "addiction")
     needs no synonym: adding one would only add noise."""

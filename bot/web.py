@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from .config import Settings
 from .errors import ConfigError
 from .feedback import FeedbackLog
+from .guard import Guard
 from .pipeline import Bot
 
 _ORIGIN = re.compile(r"^(https?)://(\*\.)?([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?$", re.I)
@@ -103,6 +104,8 @@ def create_api(bot: Bot, log: FeedbackLog | None, settings: Settings) -> FastAPI
     api = FastAPI(title="Medical Q&A that quotes its sources", version="1",
                   description="Answers only by quoting trusted documents, with numbered citations. "
                               "Educational information, not medical advice.")
+    # added first, so it sits innermost and its 401/413/429 replies still carry CORS and CSP headers
+    api.add_middleware(Guard, auth=settings.auth, rate=settings.rate_limit, max_body=settings.max_request_kb * 1024)
 
     @api.post("/api/ask", response_model=None, responses={200: {"model": AnswerOut}}, tags=["ask"],
               summary="Answer a question by quoting the documents")

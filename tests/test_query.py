@@ -1,8 +1,8 @@
-"""Question analysis: the question inside a story, spelling fixes, synonyms, aspects, coverage."""
+"""Question analysis: the question inside a story, spelling fixes, synonyms, aspects."""
 
 from __future__ import annotations
 
-from bot.query import analyse, aspects, correct, coverage, focus
+from bot.query import analyse, aspects, correct, focus
 
 VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
 KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
@@ -42,10 +42,3 @@ def test_aspects_of_questions_and_headings():
     assert aspects("Who is at risk?", heading=True) == {"risk"}
     assert "frequency" in aspects("How many people are affected by acromegaly?")
     assert aspects("Symptoms", heading=True) == {"symptoms"}
-
-
-def test_coverage_is_share_of_topic_words_the_corpus_uses():
-    assert coverage("What are the symptoms of acromegaly?", VOCAB) == 1.0
-    assert coverage("What is the best recipe for banana bread?", VOCAB) == 0.0
-    assert coverage("klonopin and banana", VOCAB) == 0.5
-    assert coverage("what is it?", VOCAB) == 1.0

@@ -13,6 +13,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -46,9 +47,22 @@ def guarded(web: tuple[Bot, Settings], **guard: object) -> TestClient:
     """The app with the guard as its innermost middleware (as `create_api` would add it first), so
     the CORS and Content-Security-Policy headers are on the guard's own 401, 413 and 429 too."""
     bot, settings = web
-    app = create_app(bot, settings, FeedbackLog(settings.data))
+    # the app's own guard (from Settings) is opened wide here, so the one under test decides
+    wide = replace(settings, rate_limit=0, max_request_kb=1 << 20, auth="")
+    app = create_app(bot, wide, FeedbackLog(settings.data))
     app.user_middleware.append(Middleware(Guard, **guard))
     return TestClient(app)
+
+
+def test_guard_is_configured_from_settings(web):
+    bot, settings = web
+    strict = replace(settings, rate_limit=3, max_request_kb=1, auth="pw")  # the 413 below counts as one ask
+    with TestClient(create_app(bot, strict, FeedbackLog(settings.data))) as client:
+        assert client.post("/api/ask", json={"question": "What is Klonopin?"}).status_code == 401
+        auth = {"Authorization": "Bearer pw"}
+        assert client.post("/api/ask", json={"question": "x" * 2000}, headers=auth).status_code == 413
+        codes = [client.post("/api/ask", json={"question": "What is Klonopin?"}, headers=auth).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
 
 
 @pytest.fixture(scope="module")
