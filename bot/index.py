@@ -33,7 +33,7 @@ from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, file_sha256
 from .errors import REBUILD, CorpusError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
-from .ingest import iter_files, load_corpus, problem
+from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
 from .schema import Passage
 
 FORMAT = 2
@@ -89,15 +89,15 @@ def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
             "max_tokens": settings.max_tokens, "chunker": chunk.VERSION, "bm25": "en_plus-snowball"}
 
 
-def corpus_hashes(corpus: Path) -> dict[str, str]:
+def corpus_hashes(corpus: Path, max_file_mb: float = MAX_FILE_MB) -> dict[str, str]:
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist: create it and put .md, .txt, .html or .pdf files in it")
-    return {p.relative_to(corpus).as_posix(): _file_state(p, corpus) for p in iter_files(corpus)}
+    return {p.relative_to(corpus).as_posix(): _file_state(p, corpus, max_file_mb) for p in iter_files(corpus)}
 
 
-def _file_state(path: Path, corpus: Path) -> str:
+def _file_state(path: Path, corpus: Path, max_file_mb: float) -> str:
     """A file's SHA-256, or why it is skipped: a change of either makes the next build re-read the corpus."""
-    if reason := problem(path, corpus):
+    if reason := problem(path, corpus, max_file_mb):
         return f"skipped: {reason}"
     try:
         return file_sha256(path)
@@ -112,14 +112,14 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
     root.mkdir(parents=True, exist_ok=True)
     with _BuildLock(root):
         _remove_leftovers(root)
-        hashes = corpus_hashes(settings.corpus)
+        hashes = corpus_hashes(settings.corpus, settings.max_file_mb)
         wanted = expected_settings(settings, embedder)
         old = _try_load(root)
         if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes:
             counts = old.manifest["counts"]
             return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
                                tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
-        read, skipped = load_corpus(settings.corpus)
+        read, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb)
         docs, passages = [], []
         for doc in read:
             try:
