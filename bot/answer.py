@@ -15,12 +15,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .index import bm25_tokens
+from .index import bm25_tokens, terms
 from .safety import SafetyTexts
 from .schema import Answer, Hit, Safety, Span
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
 _LISTED_TITLES = 8
+_NEAR_DUPLICATE = 0.8  # share of distinct words two passages have in common (Jaccard)
 
 
 def escape(text: str) -> str:
@@ -56,7 +57,7 @@ def compose(
     addiction: bool = False,
     searched_for: str | None = None,
 ) -> Answer:
-    quoted = [h for h in hits if h.score >= min_score][:top_k]
+    quoted = _distinct([h for h in hits if h.score >= min_score], top_k)
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = [safety.message] if safety else []
     if quoted:
@@ -73,6 +74,22 @@ def compose(
         parts.append(texts.addiction)
     parts.append(f"*{escape(texts.disclaimer)}*")
     return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for)
+
+
+def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:
+    """The best `top_k` hits, skipping any whose words mostly repeat an earlier one's: health
+    sites copy boilerplate paragraphs between pages, and quoting one twice tells the user nothing."""
+    kept: list[Hit] = []
+    seen: list[frozenset[str]] = []
+    for hit in hits:
+        words = frozenset(terms(hit.passage.text))
+        if any(len(words & other) >= _NEAR_DUPLICATE * len(words | other) for other in seen):
+            continue
+        kept.append(hit)
+        seen.append(words)
+        if len(kept) == top_k:
+            break
+    return kept
 
 
 def invalid(question: str, message: str, texts: SafetyTexts) -> Answer:

@@ -98,3 +98,20 @@ def test_documents_with_markup_are_quoted_inert(tmp_path, fake):
 def test_escape_round_trip_characters():
     assert escape("a*b_c [x](y) <i> & # h") == "a\\*b\\_c \\[x\\](y) &lt;i&gt; &amp; # h"
     assert escape("# top") == "\\# top"
+
+
+def test_near_identical_passages_are_quoted_once(tmp_path, fake):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    boiler = "This condition is inherited in an autosomal recessive pattern, which means both copies of the gene are altered."
+    for name in ("a", "b", "c"):
+        (corpus / f"{name}.md").write_text(f"---\ntitle: Disease {name.upper()}\n---\n# Inheritance\n\n{boiler}\n",
+                                           encoding="utf-8")
+    (corpus / "d.md").write_text("---\ntitle: Other\n---\n# Inheritance\n\nSome conditions are inherited from one parent.\n",
+                                 encoding="utf-8")
+    s = Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0)
+    build(s, fake)
+    answer = Bot.load(settings=s, embedder=fake).ask("how is this condition inherited?")
+    texts = [h.passage.text for h in answer.hits]
+    assert texts.count(boiler) == 1 and len(texts) == 2
+    assert [h.rank for h in answer.hits] == [1, 2]

@@ -80,3 +80,21 @@ def test_cli_index_reports_up_to_date(tmp_path):
     assert first.returncode == 0 and "1 passages from 1 documents" in first.stdout
     again = run_cli("index", "--corpus", str(corpus), index=tmp_path / "i")
     assert again.returncode == 0 and "already up to date" in again.stdout
+
+
+@pytest.mark.parametrize(
+    ("message", "section"),
+    [
+        ("My mother has been taking Klonopin every night for about six years because of panic attacks. Her new "
+         "doctor wants her to come off it and she is really scared about the whole thing. We have read a lot online "
+         "and are confused. What withdrawal symptoms should we expect?", "Klonopin Withdrawal Symptoms"),
+        ("My brother got hooked on his klonopin after his prescription ran out and started buying it. He says he "
+         "wants to stop now. How is this kind of addiction treated?", "Klonopin Addiction Treatment"),
+        ("what are klonopn withdrawl symptms", "Klonopin Withdrawal Symptoms"),
+        ("what happens if someone overdoses on clonazepam", "Klonopin Overdose Symptoms"),
+    ],
+)
+def test_story_typo_and_generic_name_questions(seed_bot, message, section):
+    answer = seed_bot.ask(message)
+    assert answer.status == "answered"
+    assert answer.hits[0].passage.section == section
