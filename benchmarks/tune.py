@@ -24,29 +24,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from benchmarks.quality import CACHE, EVAL, open_bot  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
-from bot.index import terms  # noqa: E402
-from bot.query import holds_answer_type  # noqa: E402
-from bot.retrieve import sentence_overlap  # noqa: E402
 
 
 def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> dict[str, np.ndarray]:
+    """The shipped retrieval's candidates and features (`Retriever.features`), and which are gold."""
     r = bot.retriever
     q = bot.analyse(question)
     vector = bot._vector(q.text)
-    n = bot.settings.candidates
-    scores, ids = bot.index.vectors.search(vector.reshape(1, -1), n)
+    scores, ids = bot.index.vectors.search(vector.reshape(1, -1), bot.settings.candidates)
     cosine = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
-    lexical = r.lexical(q.lexical, n)
-    pids = sorted(set(cosine) | set(lexical))
-    passages = [bot.index.passages[p] for p in pids]
-    sections = [(p.doc, p.section) for p in passages]
+    pids, table = r.features(q, vector, cosine, r.lexical(q.lexical, bot.settings.candidates))
+    sections = [(bot.index.passages[p].doc, bot.index.passages[p].section) for p in pids]
     keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
     return {
-        "cos": np.array([cosine.get(p, float(bot.index.vectors.reconstruct(p) @ vector)) for p in pids]),
-        "lex": np.array([lexical.get(p, 0.0) for p in pids]),
-        "asp": np.array([bool(q.aspects & r._aspects_of(p)) for p in passages], dtype=float),
-        "typ": np.array([holds_answer_type(q.expects, p.text) for p in passages], dtype=float),
-        "sen": np.array([sentence_overlap(set(terms(q.text)), p) for p in passages]),
+        **{name: table[:, i] for i, name in enumerate(("cos", "lex", "asp", "typ", "sen"))},
         "sec": np.array([keys[s] for s in sections]),
         "gold": np.array([(gold_doc == d or gold_doc.endswith("/" + d)) and s == gold_section for d, s in sections]),
     }

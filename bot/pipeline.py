@@ -38,12 +38,20 @@ class Bot:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index = index
         self.embedder = embedder
-        self.settings = settings
         self.texts = safety.load_texts(settings.safety_texts or None)
         self.retriever = Retriever(index, embedder, settings)
         self.titles = tuple(dict.fromkeys(p.title for p in index.passages))
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
+
+    @property
+    def settings(self) -> Settings:
+        """One copy, shared with the retriever, so changing it changes what both do."""
+        return self.retriever.settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self.retriever.settings = value
 
     @classmethod
     def load(cls, path: str | Path | None = None, *, embedder: Embedder | None = None,

@@ -33,6 +33,8 @@ from .schema import Hit, Passage
 
 Mode = Literal["hybrid", "dense", "bm25", "rrf"]
 OVERVIEW = frozenset({"overview"})
+#: what the hybrid score weighs, in the order of `Retriever.features` columns
+FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence")
 
 
 def sentence_overlap(asked: set[str], passage: Passage) -> float:
@@ -82,17 +84,23 @@ class Retriever:
 
     def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
         s = self.settings
+        weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight])
+        pids, table = self.features(query, vector, cosine, lexical)
+        return dict(zip(pids, (table @ weights).tolist()))
+
+    def features(self, query: Query, vector: np.ndarray, cosine: dict[int, float],
+                 lexical: dict[int, float]) -> tuple[list[int], np.ndarray]:
+        """The candidates (ids) and their FEATURES, one row each; fills in missing cosines."""
         asked = set(terms(query.text))
-        scores = {}
-        for pid in set(cosine) | set(lexical):
+        pids = sorted(set(cosine) | set(lexical))
+        rows = []
+        for pid in pids:
             if pid not in cosine:
                 cosine[pid] = float(self.index.vectors.reconstruct(pid) @ vector)
             passage = self.index.passages[pid]
-            matched = bool(query.aspects & self._aspects_of(passage))
-            typed = holds_answer_type(query.expects, passage.text)
-            scores[pid] = (cosine[pid] + s.lexical_weight * lexical.get(pid, 0.0) + s.aspect_weight * matched
-                           + s.answer_type_weight * typed + s.sentence_weight * sentence_overlap(asked, passage))
-        return scores
+            rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & self._aspects_of(passage)),
+                         holds_answer_type(query.expects, passage.text), sentence_overlap(asked, passage)))
+        return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
 
     @cached_property
     def _idf(self) -> np.ndarray:
