@@ -38,6 +38,8 @@ from .schema import Passage
 
 FORMAT = 2
 _TERM = re.compile(r"(?u)\b\w\w+\b")
+#: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 CURRENT = "current"
 _ARTIFACTS = ("vectors.faiss", "passages.jsonl", "words.json", "bm25/params.index.json", "bm25/vocab.index.json",
               "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
@@ -196,7 +198,7 @@ def _write(folder: Path, passages: list[Passage], vectors: np.ndarray, manifest:
             f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
     words: Counter[str] = Counter()
     for p in passages:
-        words.update({w.lower() for w in re.findall(r"[A-Za-z][A-Za-z'-]*[A-Za-z]", p.context)})
+        words.update({w.lower() for w in WORD.findall(p.context)})
     (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False))
     retriever = bm25s.BM25()
     retriever.index(bm25_tokens([p.context for p in passages]), show_progress=False)

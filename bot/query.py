@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from .index import WORD, terms
+
 SYNONYMS_PATH = Path(__file__).parent / "locales" / "synonyms.toml"
-_WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 _LONG_MESSAGE_WORDS = 30
 
@@ -79,14 +80,14 @@ def aspects(text: str, *, heading: bool = False) -> frozenset[str]:
 
 def focus(message: str) -> str:
     """The question inside a long message: its question sentences, then the other sentences' nouns."""
-    if len(_WORD.findall(message)) <= _LONG_MESSAGE_WORDS:
+    if len(WORD.findall(message)) <= _LONG_MESSAGE_WORDS:
         return message
     sentences = [s.strip() for s in _SENTENCE.findall(message) if s.strip()]
     asked = [s for s in sentences if s.endswith("?") or re.match(r"(?i)(what|how|why|when|is|are|can|should|does|do|will)\b", s)]
     if not asked:
         return message
     rest = " ".join(s for s in sentences if s not in asked)
-    context = [w for w in _WORD.findall(rest) if len(w) > 3 and (w[0].isupper() or len(w) > 6)]
+    context = [w for w in WORD.findall(rest) if len(w) > 3 and (w[0].isupper() or len(w) > 6)]
     return " ".join(asked + list(dict.fromkeys(context)))
 
 
@@ -110,28 +111,17 @@ def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int
     """A term the documents already use (in any form: "addicted" where they say "addiction")
     needs no synonym: adding one would only add noise."""
     words = [w for w in term.split() if len(w) > 3]
-    return bool(words) and all(w in vocabulary or _stem(w) in stems for w in words)
-
-
-@cache
-def _stems() -> object:
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def _stem(word: str) -> str:
-    return _stems().stemWord(word)  # type: ignore[attr-defined]
+    return bool(words) and all(w in vocabulary or any(t in stems for t in terms(w)) for w in words)
 
 
 def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str],
             stems: Mapping[str, int] | None = None) -> Query:
     """`vocabulary`: corpus words; `known`: words the model knows; `stems`: the BM25 vocabulary."""
     text = focus(message)
-    words = _WORD.findall(text)
+    words = WORD.findall(text)
     fixes = correct(words, vocabulary, known)
     if fixes:
-        text = _WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
+        text = WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
     synonyms, _ = _tables()
     lowered = text.lower()
     extra = [syn for term, syns in synonyms.items()

@@ -8,11 +8,12 @@ scored as
                               + sentence_weight · share of the question's terms in one sentence
 
 where the BM25 share is the passage's BM25 score over the best score the question's words could
-reach, and the aspect match says the passage's section heading covers what the question asks about
-(symptoms, treatment, causes…; see `query.py`), and the answer-type match that a "how long"
-question meets a passage holding a duration, a "how many" question one holding a number. The cosine is the one score with a fixed
-meaning, so each hit carries it for the answer step's "is anything relevant?" decision. The
-weights were chosen on MedQuAD dev by `benchmarks/quality.py --tune`.
+reach, the aspect match says the passage's section heading covers what the question asks about
+(symptoms, treatment, causes…; see `query.py`), and the answer-type match says a "how long"
+question meets a passage holding a duration, a "how many" question one holding a number. The
+cosine is the one score with a fixed meaning, so each hit carries it for the answer step's "is
+anything relevant?" decision. The weights were chosen with `benchmarks/tune.py` (MedQuAD dev)
+and the seed questions.
 
 `mode="dense"`, `"bm25"` and `"rrf"` (reciprocal rank fusion of the two, k=`rrf_k`) are the
 baselines the benchmark compares against.
