@@ -105,7 +105,7 @@ class Chat:
 def examples(bot: Bot, settings: Settings) -> list[str]:
     if settings.examples.strip():
         return [e.strip() for e in settings.examples.split("|") if e.strip()]
-    headings = dict.fromkeys(p.section for p in bot.index.passages if p.section not in bot.titles)
+    headings = dict.fromkeys(s for _, sections in bot.index.outline for s in sections if s not in bot.titles)
     return [f"Tell me about {h}" for h in list(headings)[:3]]
 
 

@@ -31,10 +31,9 @@ def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> 
     r = bot.retriever
     q = bot.analyse(question)
     vector = bot._vector(q.text)
-    scores, ids = bot.index.vectors.search(vector.reshape(1, -1), bot.settings.candidates)
-    cosine = {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+    cosine = dict(zip(*bot.index.store.search(vector, bot.settings.candidates)))
     pids, table = r.features(q, vector, cosine, r.lexical(q.lexical, bot.settings.candidates))
-    sections = [(bot.index.passages[p].doc, bot.index.passages[p].section) for p in pids]
+    sections = [(p.doc, p.section) for p in bot.index.get(pids)]
     keys = {s: i for i, s in enumerate(dict.fromkeys(sections))}
     return {
         **{name: table[:, i] for i, name in enumerate(("cos", "lex", "asp", "typ", "sen"))},

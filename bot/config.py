@@ -68,6 +68,14 @@ class Settings:
     #: origins that may embed the chat, space-separated: CSP frame-ancestors for iframes, and the
     #: CORS origins for the <gradio-app> web component and browser calls of /api/ask; * any, 'none' none
     frame_ancestors: str = "*"
+    #: where the vectors live: faiss (files in the index folder) or milvus (a Milvus server or Milvus Lite file)
+    vector_store: str = "faiss"
+    #: with vector_store=milvus: a local file ending in .db (Milvus Lite) or http://host:19530 (a server)
+    milvus_uri: str = ""
+    #: with vector_store=milvus: the token (user:password or an API key) of the Milvus server; empty for none
+    milvus_token: str = ""
+    #: with vector_store=milvus: the alias that names the served collection (one collection per index version)
+    milvus_collection: str = "medquote"
     host: str = "127.0.0.1"
     port: int = 7860
 

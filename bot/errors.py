@@ -8,7 +8,8 @@
     │   ├── IndexMissingError   no index has been built in that folder
     │   ├── IndexMismatchError  built with other settings, model or format: rebuild
     │   └── IndexCorruptError   files missing, truncated or edited: rebuild
-    └── IndexLockedError   another build holds the lock on that index folder
+    ├── IndexLockedError   another build holds the lock on that index folder
+    └── VectorStoreError   the vector store (a Milvus server, say) cannot be reached or refused a request
 
 The library raises; the CLI and the app turn these into messages and exit codes.
 """
@@ -51,4 +52,8 @@ class IndexCorruptError(IndexFolderError):
 
 
 class IndexLockedError(BotError):
+    pass
+
+
+class VectorStoreError(BotError):
     pass

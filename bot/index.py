@@ -1,9 +1,13 @@
 """Build, save, load and verify the index folder.
 
 Layout of the folder (e.g. `index/`): `current` is a symlink to one version folder holding
-`vectors.faiss` (inner product on unit vectors, row i = passage i), `passages.jsonl` (line i
-= passage i), `bm25/` (bm25s) and `manifest.json` (format, model and weights hash, chunking,
-a hash of every source file and artifact, counts, build time). A build takes a lock, writes a
+`vectors.faiss` (see `store.py`: exact or approximate by size, row i = passage i),
+`passages.jsonl` and `offsets.npy` (line i = passage i, read on demand: `passages.py`),
+`keys.npy` (content hash of each passage), `bm25/` (bm25s), `words.json` (corpus vocabulary),
+`outline.json` (titles and headings) and `manifest.json` (format, model and weights hash,
+chunking, where the vectors are, a hash of every source file and artifact, counts, build
+time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
+version instead, and the folder keeps the rest. A build takes a lock, writes a
 new version folder, then swaps the symlink with one `rename`, so a reader sees the old index
 or the new one and never half of one, and a build killed midway leaves the old one serving.
 
@@ -21,6 +25,7 @@ import re
 import shutil
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -28,21 +33,39 @@ from typing import Any
 
 import numpy as np
 
-from . import chunk
+from . import chunk, store as stores
+from . import passages as table
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, file_sha256
-from .errors import REBUILD, CorpusError, IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError
+from .errors import (
+    REBUILD,
+    CorpusError,
+    IndexCorruptError,
+    IndexLockedError,
+    IndexMismatchError,
+    IndexMissingError,
+    VectorStoreError,
+)
 from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
 from .schema import Passage
+from .store import FaissStore, VectorStore
 
-FORMAT = 2
+FORMAT = 3
 _TERM = re.compile(r"(?u)\b\w\w+\b")
 #: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 CURRENT = "current"
-_ARTIFACTS = ("vectors.faiss", "passages.jsonl", "words.json", "bm25/params.index.json", "bm25/vocab.index.json",
-              "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
+KEYS = "keys.npy"  # the content hash of every passage, row by row: which vectors a rebuild can reuse
+OUTLINE = "outline.json"  # [[title, [section, …]], …] of the documents, in corpus order
+_COMMON = (KEYS, "words.json", OUTLINE, "bm25/params.index.json", "bm25/vocab.index.json",
+           "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
+
+
+def artifacts(store: dict[str, Any]) -> tuple[str, ...]:
+    """The files of a version folder, by where its vectors and texts live."""
+    local = (stores.FILE, table.TEXTS, table.OFFSETS) if store.get("kind") == "faiss" else ()
+    return (*local, *_COMMON)
 
 
 @dataclass(frozen=True)
@@ -56,14 +79,47 @@ class BuildReport:
     seconds: float
 
 
+class StorePassages(Sequence[Passage]):
+    """The passages of a store that keeps them beside the vectors (Milvus): read by id on demand."""
+
+    def __init__(self, store: VectorStore, n: int) -> None:
+        self.store, self.n = store, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return self.get(range(*i.indices(self.n)))
+        if not -self.n <= i < self.n:
+            raise IndexError(f"passage {i} out of range (0 … {self.n - 1})")
+        return self.get([i % self.n])[0]
+
+    def get(self, ids: Sequence[int]) -> list[Passage]:
+        return list(self.store.passages(list(ids)) or ())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for start in range(0, self.n, 1000):
+            yield from self.get(range(start, min(start + 1000, self.n)))
+
+
 @dataclass(frozen=True)
 class Index:
     path: Path
     manifest: dict[str, Any]
-    passages: tuple[Passage, ...]
-    vectors: Any  # faiss.Index
+    passages: Sequence[Passage]  # PassageTable (texts beside FAISS) or StorePassages (in the store)
+    store: VectorStore
     bm25: Any  # bm25s.BM25
     words: dict[str, int]  # lowercase corpus word → number of passages using it (for spelling fixes)
+    outline: tuple[tuple[str, tuple[str, ...]], ...]  # (title, its section headings) of every document
+
+    @property
+    def titles(self) -> tuple[str, ...]:
+        return tuple(title for title, _ in self.outline)
+
+    def get(self, ids: Sequence[int]) -> list[Passage]:
+        """The passages of these ids, in that order (one round trip where the store holds them)."""
+        return self.passages.get(ids)  # type: ignore[attr-defined, no-any-return]
 
 
 @cache
@@ -116,8 +172,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         _remove_leftovers(root)
         hashes = corpus_hashes(settings.corpus, settings.max_file_mb)
         wanted = expected_settings(settings, embedder)
-        old = _try_load(root)
-        if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes:
+        old = _try_load(root, settings)
+        if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes and _same_store(old, settings):
             counts = old.manifest["counts"]
             return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
                                tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
@@ -131,52 +187,65 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
                 skipped.append(f"skipped {doc.id}: its text could not be split into passages ({exc})")
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
-        vectors, embedded = _vectors(passages, embedder, _reusable(root, wanted), progress)
-        tmp = root / f".build-{os.getpid()}-{time.time_ns()}"
+        keys = [_key(p) for p in passages]
+        cache = _reusable(root, wanted, set(keys), settings)
+        vectors, embedded = _vectors(passages, keys, embedder, cache, progress)
+        name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        tmp = root / f".build-{name}"
         try:
-            _write(tmp, passages, vectors, {
+            _write(tmp, passages, keys, vectors, {
                 "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
                 "counts": {"documents": len(docs), "passages": len(passages)},
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            })
+            }, stores.create(settings, name, vectors))
         except BaseException:  # a full disk, an interrupt: leave no half-written folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
-        version = root / f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
+        version = root / name
         tmp.rename(version)
-        _publish(root, version)
+        _publish(root, version, settings)
         return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began)
 
 
-def _key(passage: Passage) -> str:
-    return hashlib.blake2b(passage.context.encode(), digest_size=16).hexdigest()
+def _key(passage: Passage) -> bytes:
+    return hashlib.blake2b(passage.context.encode(), digest_size=16).digest()
 
 
-def _reusable(root: Path, wanted: dict[str, Any]) -> dict[str, np.ndarray]:
-    """Vectors of the current index by content hash, if it was built with the same model.
+def _same_store(index: Index, settings: Settings) -> bool:
+    """The index keeps its vectors where the settings want them (a switch of store rebuilds)."""
+    return stores.wanted(settings) == stores.location(index.manifest["store"])
+
+
+def _reusable(root: Path, wanted: dict[str, Any], needed: set[bytes], settings: Settings) -> dict[bytes, np.ndarray]:
+    """Vectors of the current index by content hash, for the passages still `needed`, if it was
+    built with the same model.
 
     Read leniently (any format version, no artifact check): a vector is only reused for text
     whose hash matches exactly, so a damaged file at worst costs re-embedding.
     """
-    import faiss
-
     folder = root / CURRENT
     try:
-        settings = json.loads((folder / "manifest.json").read_text())["settings"]
-        if any(settings.get(k) != wanted[k] for k in ("model", "model_sha256")):
+        manifest = json.loads((folder / "manifest.json").read_text())
+        if any(manifest["settings"].get(k) != wanted[k] for k in ("model", "model_sha256")):
             return {}
-        vectors = faiss.read_index(str(folder / "vectors.faiss"))
-        with (folder / "passages.jsonl").open(encoding="utf-8") as f:
-            keys = [_key(Passage.from_json(json.loads(line))) for line in f]
-        stored = vectors.reconstruct_n(0, vectors.ntotal)
+        if (folder / KEYS).exists():
+            keys = [bytes(k) for k in np.load(folder / KEYS)]
+        else:  # an index of format 2 or older: hash its passages
+            with (folder / "passages.jsonl").open(encoding="utf-8") as f:
+                keys = [_key(Passage.from_json(json.loads(line))) for line in f]
+        rows = {k: i for i, k in enumerate(keys) if k in needed}
+        store = stores.open_store(folder, manifest.get("store", {"kind": "faiss", "type": "flat"}), settings)
+        if store.count() != len(keys):
+            return {}
+        ids = sorted(rows.values())
+        return dict(zip((keys[i] for i in ids), store.vectors(ids)))
     except Exception:  # no usable old index: embed everything
         return {}
-    return dict(zip(keys, stored)) if len(keys) == len(stored) else {}
 
 
-def _vectors(passages: list[Passage], embedder: Embedder, cache: dict[str, np.ndarray], progress: bool) -> tuple[np.ndarray, int]:
-    keys = [_key(p) for p in passages]
-    missing: dict[str, str] = {}
+def _vectors(passages: list[Passage], keys: list[bytes], embedder: Embedder, cache: dict[bytes, np.ndarray],
+             progress: bool) -> tuple[np.ndarray, int]:
+    missing: dict[bytes, str] = {}
     for key, passage in zip(keys, passages):
         if key not in cache:
             missing.setdefault(key, passage.context)
@@ -185,25 +254,28 @@ def _vectors(passages: list[Passage], embedder: Embedder, cache: dict[str, np.nd
     return np.stack([cache[k] for k in keys]).astype(np.float32), len(missing)
 
 
-def _write(folder: Path, passages: list[Passage], vectors: np.ndarray, manifest: dict[str, Any]) -> None:
+def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np.ndarray, manifest: dict[str, Any],
+           store: VectorStore) -> None:
     import bm25s
-    import faiss
 
     folder.mkdir()
-    flat = faiss.IndexFlatIP(vectors.shape[1])
-    flat.add(vectors)
-    faiss.write_index(flat, str(folder / "vectors.faiss"))
-    with (folder / "passages.jsonl").open("w", encoding="utf-8") as f:
-        for p in passages:
-            f.write(json.dumps(p.to_json(), ensure_ascii=False) + "\n")
+    store.add(np.arange(len(passages)), vectors, passages)
+    if isinstance(store, FaissStore):
+        store.save(folder)
+        table.write(folder, passages)
+    np.save(folder / KEYS, np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16))
     words: Counter[str] = Counter()
+    outline: dict[str, dict[str, None]] = {}
     for p in passages:
         words.update({w.lower() for w in WORD.findall(p.context)})
+        outline.setdefault(p.title, {})[p.section] = None
     (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False))
+    (folder / OUTLINE).write_text(json.dumps([[t, list(s)] for t, s in outline.items()], ensure_ascii=False))
     retriever = bm25s.BM25()
     retriever.index(bm25_tokens([p.context for p in passages]), show_progress=False)
     retriever.save(str(folder / "bm25"), show_progress=False)
-    manifest["artifacts"] = {name: file_sha256(folder / name) for name in _ARTIFACTS}
+    manifest["store"] = store.describe()
+    manifest["artifacts"] = {name: file_sha256(folder / name) for name in artifacts(manifest["store"])}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
     for path in folder.rglob("*"):
         if path.is_file():
@@ -211,15 +283,17 @@ def _write(folder: Path, passages: list[Passage], vectors: np.ndarray, manifest:
                 os.fsync(fh.fileno())
 
 
-def _publish(root: Path, version: Path) -> None:
+def _publish(root: Path, version: Path, settings: Settings) -> None:
     link = root / f".current-{os.getpid()}"
     link.unlink(missing_ok=True)
     link.symlink_to(version.name)
     previous = (root / CURRENT).resolve() if (root / CURRENT).is_symlink() else None
     os.replace(link, root / CURRENT)
+    keep = {version.resolve(), previous}
     for stale in root.iterdir():  # keep the new version and the one readers may still hold
-        if stale.is_dir() and stale.name.startswith(("v-", ".build-")) and stale.resolve() not in (version.resolve(), previous):
+        if stale.is_dir() and stale.name.startswith(("v-", ".build-")) and stale.resolve() not in keep:
             shutil.rmtree(stale, ignore_errors=True)
+    stores.publish(settings, version.name, {p.name for p in keep if p is not None})
 
 
 def _remove_leftovers(root: Path) -> None:
@@ -259,17 +333,16 @@ class _BuildLock:
         self.fh.close()
 
 
-def _try_load(root: Path) -> Index | None:
+def _try_load(root: Path, settings: Settings) -> Index | None:
     try:
-        return load(root)
-    except (IndexMissingError, IndexCorruptError, IndexMismatchError):
+        return load(root, settings=settings)
+    except (IndexMissingError, IndexCorruptError, IndexMismatchError, VectorStoreError):
         return None
 
 
 def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | None = None) -> Index:
     """Load and verify an index; with an embedder, also check it was built with that model."""
     import bm25s
-    import faiss
 
     if (root / CURRENT).is_symlink() and not (root / CURRENT).exists():
         raise IndexCorruptError(f"{root / CURRENT} points to a version folder that is gone: {REBUILD}")
@@ -278,35 +351,60 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         raise IndexMissingError(f"no index in {root}: run `python -m bot index --index {root}` to build it")
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-        stored, artifacts, counts = manifest["settings"], manifest["artifacts"], manifest["counts"]
-        if not (isinstance(stored, dict) and isinstance(artifacts, dict) and isinstance(counts, dict)):
-            raise ValueError("settings, artifacts and counts must be objects")
+        stored, files, counts = manifest["settings"], manifest["artifacts"], manifest["counts"]
+        if not all(isinstance(x, dict) for x in (stored, files, counts, manifest.get("store", {}))):
+            raise ValueError("settings, artifacts, counts and store must be objects")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"{folder}/manifest.json is unreadable or was edited ({exc}): {REBUILD}") from None
     if stored.get("format") != FORMAT:
         raise IndexMismatchError(f"{root} has index format {stored.get('format')}, this version reads {FORMAT}: {REBUILD}")
-    if set(artifacts) != set(_ARTIFACTS):  # every file is checked, and nothing outside the folder is read
-        raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(artifacts)}: {REBUILD}")
+    where = manifest.get("store")
+    if not isinstance(where, dict) or set(files) != set(artifacts(where)):  # every file is checked, nothing else is read
+        raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(files)}: {REBUILD}")
     if embedder is not None:
         wanted = expected_settings(settings or Settings.load(), embedder)
         for key in ("model", "model_sha256", "max_tokens"):
             if stored.get(key) != wanted[key]:
                 raise IndexMismatchError(
                     f"{root} was built with {key}={stored.get(key)!r} but the configured {key} is {wanted[key]!r}: {REBUILD}")
-    for name, digest in artifacts.items():
+    for name, digest in files.items():
         path = folder / name
         if not path.is_file() or file_sha256(path) != digest:
             raise IndexCorruptError(f"{path} is missing or was changed since the index was built: {REBUILD}")
     try:
-        vectors = faiss.read_index(str(folder / "vectors.faiss"))
-        with (folder / "passages.jsonl").open(encoding="utf-8") as f:
-            passages = tuple(Passage.from_json(json.loads(line)) for line in f)
+        n = counts["passages"]
+        passages: Sequence[Passage]
+        if where.get("kind") == "faiss":
+            passages = table.PassageTable(folder)
+            store = stores.open_store(folder, where, settings or Settings.load(), documents=_Docs(passages))
+        else:
+            store = stores.open_store(folder, where, settings or Settings.load())
+            passages = StorePassages(store, n)
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
+        outline = tuple((t, tuple(s)) for t, s in json.loads((folder / OUTLINE).read_text(encoding="utf-8")))
+    except VectorStoreError:
+        raise
     except Exception as exc:
         raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
-    if vectors.ntotal != len(passages) or counts.get("passages") != len(passages):
-        raise IndexCorruptError(f"{folder} holds {vectors.ntotal} vectors for {len(passages)} passages: {REBUILD}")
-    if vectors.d != manifest.get("dim"):  # the model itself is checked by name and weights hash above
-        raise IndexCorruptError(f"{folder} holds vectors of dimension {vectors.d}, not {manifest.get('dim')}: {REBUILD}")
-    return Index(folder, manifest, passages, vectors, bm25, words)
+    if store.count() != len(passages) or n != len(passages) or bm25.scores["num_docs"] != n:
+        raise IndexCorruptError(f"{folder} holds {store.count()} vectors for {len(passages)} passages: {REBUILD}")
+    if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
+        raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
+    return Index(folder, manifest, passages, store, bm25, words, outline)
+
+
+class _Docs(Sequence[str]):
+    """The document id of each row, read from the passages only if a deletion asks for them."""
+
+    def __init__(self, passages: Sequence[Passage]) -> None:
+        self.passages = passages
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        return self.passages[i].doc
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return (p.doc for p in self.passages)

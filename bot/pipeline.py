@@ -40,7 +40,7 @@ class Bot:
         self.embedder = embedder
         self.texts = safety.load_texts(settings.safety_texts or None)
         self.retriever = Retriever(index, embedder, settings)
-        self.titles = tuple(dict.fromkeys(p.title for p in index.passages))
+        self.titles = index.titles
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
 

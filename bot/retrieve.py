@@ -62,9 +62,8 @@ class Retriever:
         cosine: dict[int, float] = {}
         dense: list[int] = []
         if mode != "bm25":
-            scores, ids = self.index.vectors.search(query_vector.reshape(1, -1).astype(np.float32), n)
-            dense = [int(i) for i in ids[0] if i >= 0]
-            cosine.update(zip(dense, (float(s) for s in scores[0])))
+            dense, scores = self.index.store.search(query_vector, n)
+            cosine.update(zip(dense, scores))
         lexical = self.lexical(query.lexical, n) if mode != "dense" else {}
         if mode == "dense":
             order = {pid: cosine[pid] for pid in dense}
@@ -78,10 +77,15 @@ class Retriever:
         else:
             order = self._hybrid(query, query_vector, cosine, lexical)
         best = sorted(order, key=lambda pid: (-order[pid], pid))[:k]
-        for pid in best:
-            if pid not in cosine:  # proposed by BM25 only: score it against its stored vector
-                cosine[pid] = float(self.index.vectors.reconstruct(pid) @ query_vector)
-        return [Hit(self.index.passages[pid], rank=r, score=cosine[pid], fused=order[pid]) for r, pid in enumerate(best, 1)]
+        self._fill_cosines(best, cosine, query_vector)
+        return [Hit(p, rank=r, score=cosine[pid], fused=order[pid])
+                for r, (pid, p) in enumerate(zip(best, self.index.get(best)), 1)]
+
+    def _fill_cosines(self, pids: list[int], cosine: dict[int, float], vector: np.ndarray) -> None:
+        """Cosines of passages proposed by BM25 only, from their stored vectors (one lookup)."""
+        missing = [pid for pid in pids if pid not in cosine]
+        if missing:
+            cosine.update(zip(missing, (self.index.store.vectors(missing) @ vector).tolist()))
 
     def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
         s = self.settings
@@ -94,11 +98,9 @@ class Retriever:
         """The candidates (ids) and their FEATURES, one row each; fills in missing cosines."""
         asked = set(terms(query.text))
         pids = sorted(set(cosine) | set(lexical))
+        self._fill_cosines(pids, cosine, vector)
         rows = []
-        for pid in pids:
-            if pid not in cosine:
-                cosine[pid] = float(self.index.vectors.reconstruct(pid) @ vector)
-            passage = self.index.passages[pid]
+        for pid, passage in zip(pids, self.index.get(pids)):
             rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & self._aspects_of(passage)),
                          holds_answer_type(query.expects, passage.text), sentence_overlap(asked, passage)))
         return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
@@ -120,11 +122,14 @@ class Retriever:
         """BM25 scores of the best `n` passages, best first, as a share of the highest score the
         question's words could reach (their IDFs summed, times k1 + 1), so 1.0 means every word
         matched as strongly as BM25 allows. Words the corpus never uses are dropped."""
-        vocab = self.index.bm25.vocab_dict
+        bm25 = self.index.bm25
+        vocab = bm25.vocab_dict
         tokens = [t for t in bm25_tokens([text])[0] if t in vocab]
         if not tokens:
             return {}
-        k = min(n, len(self.index.passages))
-        docs, scores = self.index.bm25.retrieve([tokens], k=k, show_progress=False, n_threads=1)
-        ceiling = (self.index.bm25.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
-        return {int(d): float(s) / ceiling for d, s in zip(docs[0], scores[0]) if s > 0}
+        scores = bm25.get_scores(tokens)  # every passage's score: one sparse column sum, no thread pool
+        k = min(n, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]
+        ceiling = (bm25.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
+        return {int(d): float(scores[d]) / ceiling for d in top if scores[d] > 0}

@@ -14,7 +14,7 @@ def test_round_trip(settings, fake):
     assert not report.up_to_date and report.passages == report.embedded > 0
     index = load(settings.index, embedder=fake, settings=settings)
     assert len(index.passages) == report.passages
-    stored = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+    stored = index.store.vectors(range(index.store.count()))
     np.testing.assert_allclose(stored, fake.embed([p.context for p in index.passages]), atol=1e-6)
     doc_text = (settings.corpus / "klonopin-addiction-treatment.txt").read_text(encoding="utf-8")
     for p in index.passages:

@@ -52,7 +52,7 @@ def test_fusion_is_reciprocal_rank(tmp_path, big_corpus, fake):
     retriever = Retriever(index, fake, settings)
     query = "term3 term77 term12"
     q = fake.embed([query])[0]
-    dense = [int(i) for i in index.vectors.search(q.reshape(1, -1), 20)[1][0]]
+    dense = index.store.search(q, 20)[0]
     lexical = list(retriever.lexical(query, 20))
     assert lexical, "BM25 finds passages sharing the query's words"
     expected: dict[int, float] = {}
