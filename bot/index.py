@@ -33,8 +33,9 @@ from typing import Any
 
 import numpy as np
 
-from . import chunk, store as stores
+from . import chunk
 from . import passages as table
+from . import store as stores
 from .chunk import chunk_document
 from .config import Settings
 from .embed import Embedder, file_sha256

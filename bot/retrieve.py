@@ -21,7 +21,7 @@ baselines the benchmark compares against.
 
 from __future__ import annotations
 
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Literal
 
 import numpy as np
@@ -38,13 +38,17 @@ OVERVIEW = frozenset({"overview"})
 FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence")
 
 
-def sentence_overlap(asked: set[str], passage: Passage) -> float:
+def sentence_terms(passage: Passage) -> tuple[frozenset[str], ...]:
+    """The analysed terms of each sentence of a passage."""
+    return tuple(frozenset(terms(passage.text[a:b])) for a, b in passage.sentences or ((0, len(passage.text)),))
+
+
+def sentence_overlap(asked: set[str], sentences: tuple[frozenset[str], ...]) -> float:
     """Share of the question's terms found together in one sentence of the passage: a cheap
     proximity signal that BM25, which scores the passage as a bag of words, lacks."""
     if not asked:
         return 0.0
-    spans = passage.sentences or ((0, len(passage.text)),)
-    return max(len(asked.intersection(terms(passage.text[a:b]))) for a, b in spans) / len(asked)
+    return max(len(asked.intersection(s)) for s in sentences) / len(asked)
 
 
 class Retriever:
@@ -53,6 +57,8 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self._heading_aspects = cache(lambda heading: aspects(heading, heading=True))
+        # the passages popular questions keep hitting are analysed once
+        self._sentence_terms = lru_cache(maxsize=8192)(lambda pid, passage: sentence_terms(passage))
 
     def search(self, query: Query, query_vector: np.ndarray, *, k: int, mode: Mode = "hybrid") -> list[Hit]:
         """The `k` best passages for `query`, whose embedding is `query_vector` (shape (dim,))."""
@@ -102,7 +108,8 @@ class Retriever:
         rows = []
         for pid, passage in zip(pids, self.index.get(pids)):
             rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & self._aspects_of(passage)),
-                         holds_answer_type(query.expects, passage.text), sentence_overlap(asked, passage)))
+                         holds_answer_type(query.expects, passage.text),
+                         sentence_overlap(asked, self._sentence_terms(pid, passage))))
         return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
 
     @cached_property

@@ -21,6 +21,7 @@ Deleting marks ids with an `IDSelector` that every search excludes, whatever the
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -86,6 +87,7 @@ class FaissStore:
         import faiss
 
         params = choose(n, flat_max=flat_max)
+        faiss.omp_set_num_threads(os.cpu_count() or 1)  # training and adding use every core
         if params["type"] == "flat":
             return cls(faiss.IndexFlatIP(dim), params)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
@@ -101,6 +103,9 @@ class FaissStore:
         """Read `folder/vectors.faiss` memory-mapped (the vectors stay in the page cache, not the heap)."""
         import faiss
 
+        # one thread per search: a single query is too small to share (OpenMP's start-up costs more
+        # than it saves), and a server answers several questions at once on its own threads
+        faiss.omp_set_num_threads(1)
         flags = faiss.IO_FLAG_MMAP_IFC if params.get("type") == "flat" else faiss.IO_FLAG_MMAP
         return cls(faiss.read_index(str(folder / FILE), flags | faiss.IO_FLAG_READ_ONLY), params, documents)
 
@@ -204,7 +209,8 @@ def create(settings: Settings, version: str, vectors: np.ndarray) -> VectorStore
     return MilvusStore.create(where["uri"], collection_name(where["alias"], version), dim, token=settings.milvus_token)
 
 
-def open_store(folder: Path, described: dict[str, Any], settings: Settings, documents: Sequence[str] | None = None) -> VectorStore:
+def open_store(folder: Path, described: dict[str, Any], settings: Settings,
+               documents: Sequence[str] | None = None) -> VectorStore:
     """The store an index's manifest describes (the token comes from the settings, never the manifest)."""
     if described.get("kind") == "faiss":
         return FaissStore.open(folder, described, documents)
