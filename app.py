@@ -28,7 +28,7 @@ from fastapi.responses import FileResponse
 
 from bot import Answer, Bot, BotError, Settings
 from bot.answer import escape
-from bot.embed import SentenceTransformerEmbedder
+from bot.embed import make_embedder
 from bot.feedback import FeedbackLog
 from bot.index import build
 from bot.sources import Sources
@@ -55,7 +55,7 @@ WIDGET_CSS = ".gradio-container .main { padding: 4px !important; }"
 
 
 def create_bot(settings: Settings) -> Bot:
-    embedder = SentenceTransformerEmbedder(settings.model)
+    embedder = make_embedder(settings)
     report = build(settings, embedder, progress=True)
     for warning in report.skipped:
         log.warning(warning)

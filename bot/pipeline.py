@@ -16,7 +16,7 @@ import numpy as np
 
 from . import answer, dialogue, query, safety
 from .config import Settings
-from .embed import Embedder, SentenceTransformerEmbedder
+from .embed import Embedder, make_embedder
 from .index import Index, load
 from .retrieve import Mode, Retriever
 from .schema import Answer, Hit
@@ -58,7 +58,7 @@ class Bot:
              settings: Settings | None = None) -> Bot:
         """Open a built index folder (default `index/`, or BOT_INDEX)."""
         settings = settings or Settings.load(index=path)
-        embedder = embedder or SentenceTransformerEmbedder(settings.model)
+        embedder = embedder or make_embedder(settings)
         return cls(load(settings.index, embedder=embedder, settings=settings), embedder, settings)
 
     def _embed_one(self, text: str) -> np.ndarray:

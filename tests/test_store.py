@@ -1,0 +1,150 @@
+"""The FAISS vector store (exact and IVF, chosen by size) and the on-demand passage table."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from bot import Settings
+from bot.index import build, load
+from bot.passages import OFFSETS, TEXTS, PassageTable, write
+from bot.schema import Passage
+from bot.store import FLAT_MAX, FaissStore, choose
+
+
+def unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def passages(n: int, docs: int = 7) -> list[Passage]:
+    return [Passage(f"doc{i % docs}.txt", f"Title {i % docs}", "Section", None, 0, 5, f"text {i} ünïcode “q”")
+            for i in range(n)]
+
+
+def test_choose_is_exact_up_to_the_threshold_then_ivf():
+    assert choose(FLAT_MAX) == {"type": "flat"}
+    big = choose(FLAT_MAX + 1)
+    assert big["type"] == "ivf" and big["nlist"] & (big["nlist"] - 1) == 0 and 16 <= big["nprobe"] <= big["nlist"]
+    million = choose(1_000_000)
+    assert million["nlist"] == 4096 and million["nprobe"] == 512
+
+
+def make(kind: str, x: np.ndarray) -> FaissStore:
+    flat_max = 10**9 if kind == "flat" else 0
+    store = FaissStore.create(x.shape[1], len(x), sample=x, flat_max=flat_max)
+    store.add(np.arange(len(x)), x, passages(len(x)))
+    return store
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_search_matches_brute_force(kind):
+    x, q = unit(2000), unit(20, seed=1)
+    store = make(kind, x)
+    assert store.describe()["type"] == kind and store.count() == 2000
+    if kind == "ivf":
+        store.index.nprobe = store.params["nlist"]  # every cell visited: exact
+    for v in q:
+        ids, scores = store.search(v, 10)
+        expected = np.argsort(-(x @ v), kind="stable")[:10]
+        assert scores == pytest.approx((x @ v)[expected].tolist(), abs=1e-5)
+        assert set(ids) == set(expected.tolist()) or scores[-1] == pytest.approx(float((x @ v)[expected[-1]]), abs=1e-5)
+    np.testing.assert_allclose(store.vectors([5, 3, 1999]), x[[5, 3, 1999]], atol=1e-6)
+
+
+def test_ivf_with_shipped_parameters_finds_most_true_neighbours():
+    # texts form topics: 100 topic centres, passages scattered around them (on structureless
+    # random vectors every index is poor); queries near a passage, as a question is near its answer
+    centres = unit(100, dim=32, seed=4)
+    x = centres[np.arange(10_000) % 100] + 0.5 * unit(10_000, dim=32, seed=5)
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    q = x[:50] + 0.3 * unit(50, dim=32, seed=2)
+    store = make("ivf", x)
+    recall = np.mean([len(set(store.search(v, 10)[0]) & set(np.argsort(-(x @ v))[:10].tolist())) / 10 for v in q])
+    assert recall >= 0.9
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_save_and_open_memory_mapped_round_trip(tmp_path, kind):
+    x = unit(1500)
+    store = make(kind, x)
+    store.save(tmp_path)
+    again = FaissStore.open(tmp_path, store.describe())
+    assert again.count() == 1500 and again.describe() == store.describe()
+    np.testing.assert_allclose(again.vectors(range(1500)), x, atol=1e-6)
+    for v in unit(5, seed=3):
+        assert again.search(v, 7) == store.search(v, 7)
+
+
+@pytest.mark.parametrize("kind", ["flat", "ivf"])
+def test_deleted_documents_disappear_from_search_and_count(kind):
+    x = unit(700)
+    store = make(kind, x)
+    gone = store.delete_documents(["doc3.txt", "nothing.txt"])
+    assert gone == 100 and store.count() == 600
+    assert store.delete_documents(["doc3.txt"]) == 0
+    for i in (3, 10, 17):  # doc3's own vector is no longer its nearest neighbour
+        ids, _ = store.search(x[i], 700)
+        assert not {j for j in ids if j % 7 == 3}
+        assert len(ids) == 600 or kind == "ivf"
+
+
+def test_ids_must_continue_the_rows():
+    store = FaissStore.create(4, 10)
+    with pytest.raises(ValueError, match="in order"):
+        store.add(np.array([3]), unit(1, dim=4), passages(1))
+
+
+def test_ivf_without_enough_training_vectors_says_so():
+    with pytest.raises(ValueError, match="training vectors"):
+        FaissStore.create(8, 10, sample=unit(3, dim=8), flat_max=0)
+
+
+def test_passage_table_round_trip_and_random_access(tmp_path):
+    written = passages(300) + [Passage("a b'c.txt", "T", "S", "https://x.org", 3, 9, "é" * 5000, ((0, 2), (3, 5000)))]
+    assert write(tmp_path, written) == 301
+    table = PassageTable(tmp_path)
+    assert len(table) == 301 and list(table) == written and table == written
+    assert table[-1] == written[-1] and table[7] == written[7] and table[5:8] == written[5:8]
+    assert table.get([300, 0, 300]) == [written[300], written[0], written[300]]
+    with pytest.raises(IndexError, match="out of range"):
+        table[301]
+    offsets = np.load(tmp_path / OFFSETS)
+    data = (tmp_path / TEXTS).read_bytes()
+    assert offsets[0] == 0 and offsets[-1] == len(data)
+    assert Passage.from_json(json.loads(data[offsets[42]:offsets[43]])) == written[42]
+
+
+def test_passage_table_refuses_offsets_of_another_file(tmp_path):
+    write(tmp_path, passages(10))
+    with (tmp_path / TEXTS).open("ab") as f:
+        f.write(b"{}\n")
+    with pytest.raises(ValueError, match="does not describe"):
+        PassageTable(tmp_path)
+
+
+def test_empty_passage_table(tmp_path):
+    assert write(tmp_path, []) == 0
+    assert len(PassageTable(tmp_path)) == 0 and list(PassageTable(tmp_path)) == []
+
+
+def test_index_records_its_store_and_serves_passages_on_demand(settings, fake):
+    build(settings, fake)
+    index = load(settings.index, embedder=fake, settings=settings)
+    assert index.manifest["store"] == {"kind": "faiss", "type": "flat"}
+    assert isinstance(index.passages, PassageTable)
+    assert index.titles == ("Facts About Klonopin Addiction Treatment",) or len(index.titles) == 1
+    assert [s for _, sections in index.outline for s in sections] == list(dict.fromkeys(p.section for p in index.passages))
+    ids = [4, 0, 2]
+    assert index.get(ids) == [index.passages[i] for i in ids]
+
+
+def test_switching_store_setting_without_uri_is_a_config_error(settings, fake):
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="BOT_MILVUS_URI"):
+        build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="milvus"), fake)
+    with pytest.raises(ConfigError, match="faiss or milvus"):
+        build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="chroma"), fake)
