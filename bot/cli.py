@@ -38,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _settings(args: argparse.Namespace) -> Settings:
     return Settings.load(corpus=getattr(args, "corpus", None), index=args.index,
-                         host=getattr(args, "host", None), port=getattr(args, "port", None))
+                         host=getattr(args, "host", None), port=getattr(args, "port", None),
+                         vector_store=args.store, milvus_uri=args.milvus_uri)
 
 
 def _index(args: argparse.Namespace) -> int:
@@ -125,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--corpus")
     for cmd, run in ((index, _index), (ask, _ask), (ev, _eval), (serve, _serve)):
         cmd.add_argument("--index", help="index folder (default index/)")
+        cmd.add_argument("--store", choices=["faiss", "milvus"], help="where the vectors live (default faiss; BOT_VECTOR_STORE)")
+        cmd.add_argument("--milvus-uri", help="with --store milvus: a local .db file (Milvus Lite) or http://host:19530")
         cmd.set_defaults(run=run)
     rep = sub.add_parser("report", help="the most frequent unanswered and down-voted questions, from the feedback log")
     rep.add_argument("--data", help="folder holding feedback.jsonl (default data/, or BOT_DATA)")
