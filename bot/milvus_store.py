@@ -1,0 +1,444 @@
+"""Milvus as the vector store: one collection per index version, an alias naming the live one.
+
+`MilvusStore` implements `store.VectorStore` with the semantics of `FaissStore` (ids are the
+passage rows, inner product on unit vectors, best first), and keeps the passages beside the
+vectors, so `passages(ids)` needs no file. The URI is either a Milvus server
+(`http://host:19530`, with a token where it asks for one) or Milvus Lite, the embedded Milvus:
+a local path ending in `.db` (a folder it creates), served in-process with the same client API.
+
+    store = MilvusStore.create(uri, "passages_v_1", dim)             # drops a leftover of that name
+    store.add(ids, vectors, passages)                                # batched, searchable on return
+    store.set_alias("passages")                                      # roll out: the alias now names it
+    MilvusStore.open(uri, "passages")                                # resolves the alias once, at open
+
+A store opened through an alias keeps the collection the alias named then: its ids stay the rows
+of that one index version even when a new version is rolled out; reopen to follow the alias.
+
+Collection layout: `id` (INT64, primary key: the passage row), `vector` (FLOAT_VECTOR, metric IP),
+`doc`, `title`, `section`, `url` (nullable), `start`, `end`, `text`, `sentences` (JSON). Milvus
+bounds a VARCHAR to 65,535 bytes; a longer text keeps its first 65,535 bytes in `text` and the rest,
+cut at character boundaries, in `text_more` (an ARRAY of VARCHAR, empty for almost every passage).
+
+The vector index is `FLAT` (exact search, what `FaissStore` does up to `store.FLAT_MAX` rows) unless
+`create(index=...)` asks for another, e.g. `{"type": "HNSW", "M": 16, "efConstruction": 200,
+"ef": 128}` for millions of passages on a server; it is kept in the collection's properties so
+`open` searches with the same parameters. In Milvus Lite an approximate index saves nothing: every
+search first walks all rows in Python (deletions, duplicates), and at 60k rows HNSW measured no
+faster than FLAT.
+
+Milvus Lite lets one process at a time open a `.db`: a second process (an index build while the
+app runs) is refused with a `VectorStoreError` that says so. To share one, serve it
+(`milvus-lite server --data-dir PATH.db --port 19530`) and point every process at that URI.
+
+`describe()` never holds the token, nor a password written into the URI (give credentials as the
+token). Every failure to connect or request is a `VectorStoreError` naming the URI; pymilvus is imported
+only when a store is made, so importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import numpy as np
+
+from .errors import REBUILD, VectorStoreError
+from .schema import Passage
+
+CONNECT_TIMEOUT = 5.0  # seconds to reach the server: a dead one fails fast
+REQUEST_TIMEOUT = 120.0  # seconds for one request that writes (a batch insert, a flush, loading a collection)
+READ_TIMEOUT = 30.0  # seconds for a search or a read: a hung server does not hang a question for longer
+BATCH_ROWS = 1_000  # rows per insert request
+BATCH_BYTES = 16 << 20  # and at most about this many bytes, well under gRPC's message limits
+VARCHAR_BYTES = 65_535  # Milvus's bound on a VARCHAR value, in UTF-8 bytes
+TEXT_PIECES = 4_096  # capacity of `text_more`: a text of up to ~268 MB
+TOP_K_MAX = 16_384  # Milvus's bound on a search limit
+DOCS_PER_FILTER = 256  # document ids per delete expression
+INDEX_PROPERTY = "bot.index"  # collection property holding the index type and parameters
+SERVER_SCHEMES = ("http", "https", "tcp", "unix")  # what pymilvus accepts; anything else is a local path
+DEFAULT_INDEX: dict[str, Any] = {"type": "FLAT"}
+#: search-time parameters of each index type (Milvus's names); the rest are build parameters
+SEARCH_PARAMS = {"ef", "nprobe", "search_list", "radius", "range_filter"}
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
+_TEXT_FIELDS = ("doc", "title", "section", "url")
+_OUTPUT = ["doc", "title", "section", "url", "start", "end", "text", "text_more", "sentences"]
+
+
+def drop_collection(uri: str, name: str, token: str = "") -> bool:
+    """Drop collection `name` at `uri` if it exists (refused while an alias names it); True if it did."""
+    client = _connect(uri, token)
+    try:
+        with _request(uri, f"drop collection {name!r}"):
+            if not client.has_collection(name, timeout=REQUEST_TIMEOUT):
+                return False
+            _refuse_if_aliased(client, uri, name)
+            client.drop_collection(name, timeout=REQUEST_TIMEOUT)
+            return True
+    finally:
+        client.close()
+
+
+class MilvusStore:
+    """A Milvus collection; ids are the primary keys, the rows of one index version."""
+
+    kind = "milvus"
+
+    def __init__(self, client: Any, uri: str, collection: str, dim: int, index: dict[str, Any]) -> None:
+        self.client = client
+        self.uri = uri
+        self.collection = collection
+        self.dim = dim
+        self.index = index
+        params = {k: v for k, v in index.items() if k in SEARCH_PARAMS}
+        self._search_params: dict[str, Any] = {"metric_type": "IP", "params": params}
+
+    # ---- lifecycle ----
+
+    @classmethod
+    def create(cls, uri: str, collection: str, dim: int, *, token: str = "", index: dict[str, Any] | None = None) -> MilvusStore:
+        """A new empty collection (one of that name, the leftover of a killed build, is dropped first)."""
+        from pymilvus import DataType
+
+        _check_name(collection, "collection")
+        index = dict(index or DEFAULT_INDEX)
+        client = _connect(uri, token)
+        try:
+            with _request(uri, f"create collection {collection!r}"):
+                if client.has_collection(collection, timeout=REQUEST_TIMEOUT):
+                    _refuse_if_aliased(client, uri, collection)
+                    client.drop_collection(collection, timeout=REQUEST_TIMEOUT)
+                schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+                schema.add_field("id", DataType.INT64, is_primary=True)
+                schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
+                for name in ("doc", "title", "section", "text"):
+                    schema.add_field(name, DataType.VARCHAR, max_length=VARCHAR_BYTES)
+                schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES, nullable=True)
+                schema.add_field("start", DataType.INT64)
+                schema.add_field("end", DataType.INT64)
+                schema.add_field("text_more", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=TEXT_PIECES,
+                                 max_length=VARCHAR_BYTES)
+                schema.add_field("sentences", DataType.JSON)
+                build = {k: v for k, v in index.items() if k != "type" and k not in SEARCH_PARAMS}
+                params = client.prepare_index_params()
+                params.add_index("vector", index_type=index["type"], metric_type="IP", params=build)
+                client.create_collection(collection, schema=schema, index_params=params, consistency_level="Strong",
+                                         properties={INDEX_PROPERTY: json.dumps(index)}, timeout=REQUEST_TIMEOUT)
+                client.load_collection(collection, timeout=REQUEST_TIMEOUT)
+        except BaseException:
+            client.close()
+            raise
+        return cls(client, uri, collection, dim, index)
+
+    @classmethod
+    def open(cls, uri: str, collection: str, *, token: str = "") -> MilvusStore:
+        """The existing collection (or the one an alias names), loaded for search."""
+        client = _connect(uri, token)
+        try:
+            with _request(uri, f"open collection {collection!r}"):
+                if not client.has_collection(collection, timeout=REQUEST_TIMEOUT):
+                    raise VectorStoreError(
+                        f"Milvus at {_public(uri)} has no collection {collection!r}: the index was never built there, or"
+                        f" was dropped, or BOT_MILVUS_URI points at another Milvus; {REBUILD}")
+                described = client.describe_collection(collection, timeout=REQUEST_TIMEOUT)
+                fields = {f["name"]: f for f in described["fields"]}
+                if not {"id", "vector", *_OUTPUT} <= fields.keys():
+                    raise VectorStoreError(
+                        f"collection {collection!r} at {_public(uri)} was not written by this bot (fields"
+                        f" {sorted(fields)}); {REBUILD}")
+                name = described.get("collection_name") or collection  # an alias resolved to its collection
+                dim = int(fields["vector"]["params"]["dim"])
+                stored = (described.get("properties") or {}).get(INDEX_PROPERTY)
+                index = json.loads(stored) if stored else _described_index(client, name)
+                client.load_collection(name, timeout=REQUEST_TIMEOUT)
+        except BaseException:
+            client.close()
+            raise
+        return cls(client, uri, name, dim, index)
+
+    def drop(self) -> None:
+        """Drop this collection (refused while an alias names it: point the alias elsewhere first)."""
+        with self._request(f"drop collection {self.collection!r}"):
+            _refuse_if_aliased(self.client, self.uri, self.collection)
+            self.client.drop_collection(self.collection, timeout=REQUEST_TIMEOUT)
+
+    def set_alias(self, alias: str) -> None:
+        """Point `alias` at this collection, creating it or switching it from another in one step."""
+        _check_name(alias, "alias")
+        with self._request(f"point alias {alias!r} at collection {self.collection!r}"):
+            if alias in self.client.list_aliases(timeout=REQUEST_TIMEOUT)["aliases"]:
+                self.client.alter_alias(self.collection, alias, timeout=REQUEST_TIMEOUT)
+            else:
+                self.client.create_alias(self.collection, alias, timeout=REQUEST_TIMEOUT)
+
+    def collections(self) -> list[str]:
+        """The names of the collections in this Milvus."""
+        with self._request("list collections"):
+            return sorted(self.client.list_collections(timeout=REQUEST_TIMEOUT))
+
+    def close(self) -> None:
+        self.client.close()
+
+    # ---- VectorStore ----
+
+    def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage]) -> None:
+        """Insert in batches, then flush: the rows are searchable when this returns."""
+        ids = np.asarray(ids, dtype=np.int64).reshape(-1)
+        vectors = np.asarray(vectors, dtype=np.float32)
+        if vectors.shape != (len(ids), self.dim) or len(passages) != len(ids):
+            raise ValueError(f"add needs as many ids, vectors of dimension {self.dim} and passages:"
+                             f" got {len(ids)}, {vectors.shape} and {len(passages)}")
+        with _unchecked_strings():
+            for batch in _batches(_row(int(i), v, p) for i, v, p in zip(ids, vectors, passages)):
+                with self._request(f"insert {len(batch)} passages"):
+                    self.client.insert(self.collection, batch, timeout=REQUEST_TIMEOUT)
+        with self._request("flush the inserted passages"):
+            self.client.flush(self.collection, timeout=REQUEST_TIMEOUT)
+
+    def delete_documents(self, documents: Iterable[str]) -> int:
+        """Delete every passage of these documents (`doc in [...]`, literals escaped); how many went."""
+        documents = list(dict.fromkeys(documents))
+        if not documents:
+            return 0
+        before = self.count()
+        for i in range(0, len(documents), DOCS_PER_FILTER):
+            chunk = documents[i:i + DOCS_PER_FILTER]
+            with self._request(f"delete the passages of {len(chunk)} documents"):
+                self.client.delete(self.collection, filter=f"doc in [{', '.join(map(_literal, chunk))}]",
+                                   timeout=REQUEST_TIMEOUT)
+        return before - self.count()
+
+    def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float]]:
+        if k <= 0:
+            return [], []
+        query = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
+        with self._request("search"):
+            result = self.client.search(self.collection, [query], limit=min(k, TOP_K_MAX), anns_field="vector",
+                                        search_params=self._search_params, output_fields=["id"], timeout=READ_TIMEOUT)
+        hits = result[0]
+        return [int(h["id"]) for h in hits], [float(h["distance"]) for h in hits]
+
+    def vectors(self, ids: Sequence[int]) -> np.ndarray:
+        rows = self._get(ids, ["vector"])
+        if not rows:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.asarray([r["vector"] for r in rows], dtype=np.float32)
+
+    def passages(self, ids: Sequence[int]) -> list[Passage]:
+        return [
+            Passage(doc=r["doc"], title=r["title"], section=r["section"], url=r["url"], start=int(r["start"]),
+                    end=int(r["end"]), text=r["text"] + "".join(r["text_more"] or ()),
+                    sentences=tuple((int(a), int(b)) for a, b in r["sentences"] or ()))
+            for r in self._get(ids, _OUTPUT)
+        ]
+
+    def count(self) -> int:
+        with self._request("count passages"):
+            result = self.client.query(self.collection, filter="", output_fields=["count(*)"], timeout=READ_TIMEOUT)
+        return int(result[0]["count(*)"])
+
+    def describe(self) -> dict[str, Any]:
+        return {"kind": self.kind, "uri": _public(self.uri), "collection": self.collection, "dim": self.dim,
+                "index": dict(self.index), "metric": "IP"}
+
+    # ---- internals ----
+
+    def _get(self, ids: Sequence[int], fields: list[str]) -> list[dict[str, Any]]:
+        """The rows of `ids`, in that order; an id not stored is an error."""
+        ids = [int(i) for i in ids]
+        found: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), BATCH_ROWS):
+            with self._request("read passages"):
+                rows = self.client.get(self.collection, ids=ids[i:i + BATCH_ROWS], output_fields=fields,
+                                       timeout=READ_TIMEOUT)
+            found.update((int(r["id"]), r) for r in rows)
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise ValueError(f"collection {self.collection!r} holds no passage with id {missing[:10]}")
+        return [found[i] for i in ids]
+
+    def _request(self, what: str) -> Any:
+        return _request(self.uri, what, self.collection)
+
+
+def _row(pid: int, vector: np.ndarray, p: Passage) -> dict[str, Any]:
+    for name in _TEXT_FIELDS:
+        value = getattr(p, name)
+        if value is not None and len(value.encode()) > VARCHAR_BYTES:
+            raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its {name} is longer than Milvus's"
+                             f" {VARCHAR_BYTES:,} bytes")
+    pieces = _pieces(p.text)
+    if len(pieces) > 1 + TEXT_PIECES:
+        raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its text of {len(p.text):,} characters is too long to store")
+    return {"id": pid, "vector": vector.tolist(), "doc": p.doc, "title": p.title, "section": p.section, "url": p.url,
+            "start": p.start, "end": p.end, "text": pieces[0], "text_more": pieces[1:],
+            "sentences": json.dumps(p.sentences, separators=(",", ":"))}  # JSON as text: pymilvus walks lists item by item
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of at most VARCHAR_BYTES UTF-8 bytes, at character boundaries."""
+    data = text.encode()
+    if len(data) <= VARCHAR_BYTES:
+        return [text]
+    pieces, start = [], 0
+    while start < len(data):
+        end = min(start + VARCHAR_BYTES, len(data))
+        while end < len(data) and data[end] & 0xC0 == 0x80:  # not inside a character's bytes
+            end -= 1
+        pieces.append(data[start:end].decode())
+        start = end
+    return pieces
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    size = 0
+    for row in rows:
+        row_size = 8 * len(row["vector"]) + sum(len(row[f] or "") for f in ("doc", "title", "section", "url", "text"))
+        row_size += sum(map(len, row["text_more"]))
+        if batch and (len(batch) >= BATCH_ROWS or size + row_size > BATCH_BYTES):
+            yield batch
+            batch, size = [], 0
+        batch.append(row)
+        size += row_size
+    if batch:
+        yield batch
+
+
+@contextmanager
+def _unchecked_strings() -> Iterator[None]:
+    """pymilvus checks every VARCHAR value of a row one character at a time, in Python: two thirds
+    of the insert time at 1,000-character passages. `_row` has checked the length in bytes, which
+    is Milvus's bound, so that check is switched off while `add` inserts."""
+    try:
+        from pymilvus.client import entity_helper
+    except ImportError:
+        yield
+        return
+    before = getattr(entity_helper, "CHECK_STR_ARRAY", True)
+    entity_helper.CHECK_STR_ARRAY = False
+    try:
+        yield
+    finally:
+        entity_helper.CHECK_STR_ARRAY = before
+
+
+def _literal(value: str) -> str:
+    """`value` as a string literal of a Milvus filter expression."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
+    return f'"{escaped}"'
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"{name!r} is not a valid Milvus {what} name: letters, digits and _, not starting with a digit,"
+                         " at most 255 characters")
+
+
+def _public(uri: str) -> str:
+    """The URI without a password written into it."""
+    parts = urlsplit(uri)
+    if parts.scheme in SERVER_SCHEMES and (parts.username or parts.password):
+        return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return uri
+
+
+def _is_local(uri: str) -> bool:
+    return urlsplit(uri).scheme.lower() not in SERVER_SCHEMES
+
+
+def _quiet() -> None:
+    """pymilvus logs each failed request and reconnection with its traceback, and Milvus Lite a failed
+    start: the `VectorStoreError` raised instead says it all (a level set by the application is kept)."""
+    for name in ("pymilvus.decorators", "pymilvus.client.connection_manager", "milvus_lite.server_manager"):
+        logger = logging.getLogger(name)
+        if logger.level == logging.NOTSET:
+            logger.setLevel(logging.CRITICAL)
+
+
+def _connect(uri: str, token: str) -> Any:
+    if not uri:
+        raise VectorStoreError("no Milvus URI given: set BOT_MILVUS_URI to a server (http://host:19530) or to a"
+                               " local Milvus Lite path ending in .db")
+    if _is_local(uri):
+        if not uri.endswith(".db"):
+            raise VectorStoreError(
+                f"{uri!r} is neither a Milvus server URI (http://host:19530) nor a Milvus Lite path: a local Milvus Lite"
+                " database is a path ending in .db (e.g. index/milvus.db); check BOT_MILVUS_URI")
+        parent = Path(uri).expanduser().parent
+        if not parent.is_dir():
+            raise VectorStoreError(f"cannot open Milvus Lite at {uri}: the folder {parent} does not exist; create it,"
+                                   " or check BOT_MILVUS_URI")
+    from pymilvus import MilvusClient
+
+    _quiet()
+    try:
+        return MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT)
+    except Exception as e:  # pymilvus raises MilvusException, grpc its own errors, on every failure to connect
+        detail = getattr(e, "message", None) or str(e) or type(e).__name__
+        if _is_local(uri):
+            if _locked(uri):
+                raise VectorStoreError(
+                    f"Milvus Lite at {uri} is open in another process (an index build, or the app): Milvus Lite lets one"
+                    f" process at a time open a .db. Stop the other process, or serve the database to both with"
+                    f" `milvus-lite server --data-dir {uri} --port 19530` and set BOT_MILVUS_URI=http://127.0.0.1:19530"
+                ) from None
+            raise VectorStoreError(f"cannot open Milvus Lite at {uri} ({detail}): check BOT_MILVUS_URI, that the"
+                                   " path is writable and that milvus-lite is installed") from None
+        raise VectorStoreError(f"cannot reach Milvus at {_public(uri)} within {CONNECT_TIMEOUT:g} s ({detail}): start"
+                               " the Milvus server, or check BOT_MILVUS_URI and the token") from None
+
+
+def _locked(uri: str) -> bool:
+    """Whether another process holds Milvus Lite's lock on the database at `uri`."""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    lock = Path(uri).expanduser() / "LOCK"
+    if not lock.is_file():
+        return False
+    fd = os.open(lock, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _request(uri: str, what: str, collection: str | None = None) -> Iterator[None]:
+    """Turn a refused or failed request into a `VectorStoreError` naming the URI."""
+    from pymilvus.exceptions import MilvusException
+
+    try:
+        yield
+    except MilvusException as e:
+        where = f"Milvus at {_public(uri)}" + (f" (collection {collection!r})" if collection else "")
+        raise VectorStoreError(f"{where} could not {what}: {e.message}; check that the server is up and BOT_MILVUS_URI"
+                               ) from None
+
+
+def _refuse_if_aliased(client: Any, uri: str, collection: str) -> None:
+    aliases = client.list_aliases(collection, timeout=REQUEST_TIMEOUT)["aliases"]
+    if aliases:
+        raise VectorStoreError(f"collection {collection!r} at {_public(uri)} is still named by alias {', '.join(aliases)}:"
+                               " point the alias at another collection (set_alias) before dropping it")
+
+
+def _described_index(client: Any, collection: str) -> dict[str, Any]:
+    """The index as Milvus describes it, for a collection without the property `create` sets."""
+    info = client.describe_index(collection, "vector", timeout=REQUEST_TIMEOUT) or {}
+    skip = {"index_type", "metric_type", "field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows",
+            "state"}
+    return {"type": info.get("index_type", "FLAT"), **{k: v for k, v in info.items() if k not in skip}}
