@@ -173,6 +173,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         _remove_leftovers(root)
         hashes = corpus_hashes(settings.corpus, settings.max_file_mb)
         wanted = expected_settings(settings, embedder)
+        stores.preflight(settings)
         old = _try_load(root, settings)
         if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes and _same_store(old, settings):
             counts = old.manifest["counts"]

@@ -85,6 +85,12 @@ def drop_collection(uri: str, name: str, token: str = "") -> bool:
         client.close()
 
 
+def check(uri: str, token: str = "") -> None:
+    """Connect once and let go: a build calls this before embedding, so an unreachable Milvus
+    fails in seconds, not after the corpus was embedded."""
+    _connect(uri, token).close()
+
+
 class MilvusStore:
     """A Milvus collection; ids are the primary keys, the rows of one index version."""
 

@@ -187,6 +187,15 @@ def wanted(settings: Settings) -> dict[str, Any]:
     raise ConfigError(f"vector_store={settings.vector_store!r} is unknown: use faiss or milvus")
 
 
+def preflight(settings: Settings) -> None:
+    """Fail early, before any embedding, when the store the settings name cannot be used."""
+    where = wanted(settings)
+    if where["kind"] == "milvus":
+        from .milvus_store import check
+
+        check(where["uri"], settings.milvus_token)
+
+
 def location(described: dict[str, Any]) -> dict[str, Any]:
     """The `wanted` form of a manifest's store: a Milvus collection is named `<alias>_v_<version>`."""
     if described.get("kind") == "milvus":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import zlib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,19 @@ def seed_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, dest)
     return dest
+
+
+@pytest.fixture(params=["faiss", "milvus"])
+def store(request: pytest.FixtureRequest) -> str:
+    """The vector store a retrieval or answer test runs against: every such test runs on both."""
+    return str(request.param)
+
+
+def use_store(settings: Settings, store: str) -> Settings:
+    """`settings` with its vectors in `store` (Milvus Lite: a .db beside the index folder)."""
+    if store == "faiss":
+        return settings
+    return replace(settings, vector_store="milvus", milvus_uri=str(settings.index.with_name(settings.index.name + "-milvus.db")))
 
 
 @pytest.fixture

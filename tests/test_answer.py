@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 import pytest
+from conftest import use_store
 
 from bot import Bot, Settings
 from bot.answer import escape
@@ -17,7 +19,8 @@ PASSAGE_KEYS = {"rank": int, "score": float, "text": str, "highlights": list, "d
 
 
 @pytest.fixture
-def bot(settings, fake):
+def bot(settings, fake, store):
+    settings = use_store(settings, store)
     build(settings, fake)
     return Bot.load(settings=settings, embedder=fake)
 
@@ -49,10 +52,10 @@ def test_highlight_is_the_sentence_sharing_most_question_words(bot):
         "restlessness, hallucinations, panic attacks, memory loss, heart palpitations and severe mood swings."]
 
 
-def test_no_answer_names_what_documents_cover(settings, fake):
+def test_no_answer_names_what_documents_cover(settings, fake, store):
+    settings = use_store(settings, store)
     build(settings, fake)
-    strict = Bot.load(settings=settings.__class__.load(corpus=settings.corpus, index=settings.index, min_score=0.99),
-                      embedder=fake)
+    strict = Bot.load(settings=replace(settings, min_score=0.99), embedder=fake)
     answer = strict.ask("How do I reset my wifi router?")
     assert answer.status == "no_answer" and answer.hits == ()
     assert "Facts About Klonopin Addiction Treatment" in answer.markdown
@@ -80,14 +83,14 @@ def test_lone_surrogates_and_controls_are_cleaned(bot):
     assert answer.status == "answered"
 
 
-def test_documents_with_markup_are_quoted_inert(tmp_path, fake):
+def test_documents_with_markup_are_quoted_inert(tmp_path, fake, store):
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "evil.md").write_text(
         "---\ntitle: Evil <b>Page</b>\n---\n# Evil\n\nKlonopin facts <script>alert(1)</script> "
         "[click](javascript:alert(1)) ![img](http://x.example/a.png) see https://x.example now.\n",
         encoding="utf-8")
-    s = Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0)
+    s = use_store(Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0), store)
     build(s, fake)
     md = Bot.load(settings=s, embedder=fake).ask("klonopin facts").markdown
     assert "<script>" not in md and "&lt;script&gt;" in md
@@ -100,7 +103,7 @@ def test_escape_round_trip_characters():
     assert escape("# top") == "\\# top"
 
 
-def test_near_identical_passages_are_quoted_once(tmp_path, fake):
+def test_near_identical_passages_are_quoted_once(tmp_path, fake, store):
     corpus = tmp_path / "c"
     corpus.mkdir()
     boiler = "This condition is inherited in an autosomal recessive pattern, which means both copies of the gene are altered."
@@ -109,7 +112,7 @@ def test_near_identical_passages_are_quoted_once(tmp_path, fake):
                                            encoding="utf-8")
     (corpus / "d.md").write_text("---\ntitle: Other\n---\n# Inheritance\n\nSome conditions are inherited from one parent.\n",
                                  encoding="utf-8")
-    s = Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0)
+    s = use_store(Settings.load(corpus=corpus, index=tmp_path / "i", min_score=0.0), store)
     build(s, fake)
     answer = Bot.load(settings=s, embedder=fake).ask("how is this condition inherited?")
     texts = [h.passage.text for h in answer.hits]

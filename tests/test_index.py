@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import use_store
 
 from bot import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, Settings
 from bot.index import _BuildLock, build, load
@@ -23,14 +24,16 @@ def test_round_trip(settings, fake):
     assert set(index.manifest["files"]) == {"klonopin-addiction-treatment.txt"}
 
 
-def test_unchanged_corpus_is_not_embedded_again(settings, fake):
+def test_unchanged_corpus_is_not_embedded_again(settings, fake, store):
+    settings = use_store(settings, store)
     build(settings, fake)
     calls = fake.calls
     again = build(settings, fake)
     assert again.up_to_date and again.embedded == 0 and fake.calls == calls
 
 
-def test_edited_document_reembeds_only_its_changed_passages(settings, fake):
+def test_edited_document_reembeds_only_its_changed_passages(settings, fake, store):
+    settings = use_store(settings, store)
     first = build(settings, fake)
     (settings.corpus / "extra.txt").write_text("Extra Notes\n\nDrink water daily.\n", encoding="utf-8")
     fake.embedded.clear()
@@ -40,7 +43,9 @@ def test_edited_document_reembeds_only_its_changed_passages(settings, fake):
     (settings.corpus / "extra.txt").unlink()
     third = build(settings, fake)
     assert third.passages == first.passages and third.embedded == 0
-    assert all(p.doc != "extra.txt" for p in load(settings.index).passages)
+    index = load(settings.index, settings=settings)
+    assert all(p.doc != "extra.txt" for p in index.passages) and index.store.count() == first.passages
+    assert index.manifest["store"]["kind"] == store
 
 
 def test_missing_index_says_how_to_build(tmp_path):

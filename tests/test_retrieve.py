@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import use_store
 
 from bot import Settings
 from bot.index import build, load
@@ -30,8 +31,8 @@ def big_corpus(tmp_path):
 
 
 @pytest.mark.parametrize("k", [1, 5, 17])
-def test_dense_matches_brute_force(tmp_path, big_corpus, fake, k):
-    settings = Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=200)
+def test_dense_matches_brute_force(tmp_path, big_corpus, fake, k, store):
+    settings = use_store(Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=200), store)
     build(settings, fake)
     index = load(settings.index)
     retriever = Retriever(index, fake, settings)
@@ -45,8 +46,8 @@ def test_dense_matches_brute_force(tmp_path, big_corpus, fake, k):
             float((matrix @ q)[expected[0]]), abs=1e-6)
 
 
-def test_fusion_is_reciprocal_rank(tmp_path, big_corpus, fake):
-    settings = Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=20, rrf_k=60)
+def test_fusion_is_reciprocal_rank(tmp_path, big_corpus, fake, store):
+    settings = use_store(Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=20, rrf_k=60), store)
     build(settings, fake)
     index = load(settings.index)
     retriever = Retriever(index, fake, settings)
@@ -65,12 +66,12 @@ def test_fusion_is_reciprocal_rank(tmp_path, big_corpus, fake):
         assert h.score == pytest.approx(float(fake.embed([h.passage.context])[0] @ q), abs=1e-5)
 
 
-def test_bm25_prefers_passages_with_rare_query_words(tmp_path, fake):
+def test_bm25_prefers_passages_with_rare_query_words(tmp_path, fake, store):
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Alpha\n\nInsomnia and nausea are withdrawal symptoms.\n", encoding="utf-8")
     (corpus / "b.txt").write_text("Beta\n\nBananas are yellow fruit.\n", encoding="utf-8")
-    settings = Settings.load(corpus=corpus, index=tmp_path / "i")
+    settings = use_store(Settings.load(corpus=corpus, index=tmp_path / "i"), store)
     build(settings, fake)
     retriever = Retriever(load(settings.index), fake, settings)
     assert [retriever.index.passages[i].doc for i in retriever.lexical("what causes insomnia?", 5)] == ["a.txt"]

@@ -23,10 +23,18 @@ def run_cli(*args: str, stdin: str = "", index: Path | None = None) -> subproces
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
 
 
-@pytest.fixture(scope="module")
-def batch_answers(seed_index):
+@pytest.fixture(scope="module", params=["faiss", "milvus"])
+def batch_answers(request, seed_index, tmp_path_factory):
+    """The 19 seed questions through the CLI, with the vectors in FAISS and in Milvus (Lite)."""
+    index = seed_index
+    if request.param == "milvus":  # built by the CLI too: Milvus Lite lets one process at a time open its file
+        folder = tmp_path_factory.mktemp("seed-milvus")
+        index = folder / "index"
+        built = run_cli("index", "--corpus", str(ROOT / "corpus"), "--store", "milvus", "--milvus-uri",
+                        str(folder / "seed.db"), index=index)
+        assert built.returncode == 0, built.stderr
     queries = load_queries(QUERIES)
-    out = run_cli("ask", "--json", stdin="".join(q["question"] + "\n" for q in queries), index=seed_index)
+    out = run_cli("ask", "--json", stdin="".join(q["question"] + "\n" for q in queries), index=index)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) == len(queries)
