@@ -28,4 +28,4 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/quality.py
 
 clean:
-	rm -rf $(VENV) index/current index/v-* index/.build-*
+	rm -rf $(VENV) index/current index/v-* index/.build-* index/models

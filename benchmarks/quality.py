@@ -4,8 +4,10 @@ trade-off that chooses the "no answer" rule.
 
     python benchmarks/quality.py            # all of it (indexes are built once and cached)
     python benchmarks/quality.py --limit 200 # a quick look on the first 200 dev questions
+    python benchmarks/quality.py --store milvus  # the same with the vectors in Milvus Lite
 
-Writes benchmarks/results/quality.md (the README's table), quality.json and quality.png.
+Writes benchmarks/results/quality.md (the README's table), quality.json and quality.png
+(quality-milvus.* with --store milvus).
 Reads ../shared/eval/ (MedQuAD corpus and dev questions, the seed questions).
 
 Abstention sets: answerable = the seed's answerable questions (seed index) and the MedQuAD dev
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import time
 from dataclasses import replace
@@ -43,7 +46,13 @@ RESULTS = ROOT / "benchmarks" / "results"
 MODES = ("bm25", "dense", "rrf", "hybrid")
 
 
-def open_bot(corpus: Path, name: str, embedder: SentenceTransformerEmbedder, **overrides: object) -> Bot:
+def open_bot(corpus: Path, name: str, embedder: SentenceTransformerEmbedder, store: str = "faiss", **overrides: object) -> Bot:
+    if store == "milvus":  # the same index with its vectors moved into Milvus Lite (no re-embedding: they are reused)
+        overrides |= {"vector_store": "milvus", "milvus_uri": str(CACHE / f"{name}-milvus.db")}
+        build(Settings.load(corpus=corpus, index=CACHE / name), embedder, progress=True)
+        if not (CACHE / f"{name}-milvus").exists():
+            shutil.copytree(CACHE / name, CACHE / f"{name}-milvus", symlinks=True)
+        name = f"{name}-milvus"
     settings = Settings.load(corpus=corpus, index=CACHE / name, **overrides)
     report = build(settings, embedder, progress=True)
     print(f"{name}: {report.passages} passages ({report.embedded} embedded, {report.seconds:.0f} s)", file=sys.stderr)
@@ -74,13 +83,15 @@ def choose_rule(answerable: dict[str, list[float]], unanswerable: dict[str, list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N MedQuAD dev questions")
+    parser.add_argument("--store", choices=["faiss", "milvus"], default="faiss",
+                        help="where the vectors live (milvus: Milvus Lite files in benchmarks/cache)")
     args = parser.parse_args()
     began = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     seed_queries = load_queries(EVAL / "seed" / "queries.jsonl")
     dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.limit or None]
-    seed_bot = open_bot(ROOT / "corpus", "seed-index", embedder)
-    mq_bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", embedder)
+    seed_bot = open_bot(ROOT / "corpus", "seed-index", embedder, args.store)
+    mq_bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", embedder, args.store)
 
     rows = {}
     for mode in MODES:
@@ -108,14 +119,16 @@ def main() -> None:
     shipped = {"min_score": t, "answered": rates(answerable, t, True), "declined": rates(unanswerable, t, False),
                "per_set": {name: float(np.mean([(s >= t) == (name in answerable) for s in scores]))
                            for name, scores in {**answerable, **unanswerable}.items()}}
-    (CACHE / "abstention-scores.json").write_text(json.dumps({"answerable": answerable, "unanswerable": unanswerable}))
+    suffix = "" if args.store == "faiss" else f"-{args.store}"
+    (CACHE / f"abstention-scores{suffix}.json").write_text(json.dumps({"answerable": answerable, "unanswerable": unanswerable}))
     result = {"ranking": rows, "abstention": {**abstention, "shipped": shipped,
               "sizes": {name: len(v) for name, v in {**answerable, **unanswerable}.items()}},
               "dev_questions": len(dev), "seconds": round(time.perf_counter() - began)}
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "quality.json").write_text(json.dumps(result, indent=2))
-    (RESULTS / "quality.md").write_text(markdown(result))
-    plot(result, RESULTS / "quality.png")
+    result["store"] = args.store
+    (RESULTS / f"quality{suffix}.json").write_text(json.dumps(result, indent=2))
+    (RESULTS / f"quality{suffix}.md").write_text(markdown(result))
+    plot(result, RESULTS / f"quality{suffix}.png")
     print(markdown(result))
 
 

@@ -24,6 +24,11 @@ class Settings:
     index: Path = Path("index")
     #: model name (the default uses the bundled copy) or a local sentence-transformers folder
     model: str = DEFAULT_MODEL
+    #: how the model runs: onnx (ONNX Runtime, no torch: the default), onnx-int8 (int8 weights: faster,
+    #: vectors differ slightly, so an index is built for one or the other) or torch (sentence-transformers)
+    embedder: str = "onnx"
+    #: folder of the model's ONNX export (made once, on first use); empty: `models/` in the index folder
+    model_cache: str = ""
     #: largest passage, in the model's word pieces, title › section line included
     max_tokens: int = 200
     #: passages quoted in an answer

@@ -145,7 +145,8 @@ def bm25_tokens(texts: list[str]) -> list[list[str]]:
 def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
     """What an index must have been built with to be served by these settings and this model."""
     return {"format": FORMAT, "model": embedder.name, "model_sha256": embedder.weights_sha256,
-            "max_tokens": settings.max_tokens, "chunker": chunk.VERSION, "bm25": "en_plus-snowball"}
+            "vectors": getattr(embedder, "variant", "fp32"), "max_tokens": settings.max_tokens, "chunker": chunk.VERSION,
+            "bm25": "en_plus-snowball"}
 
 
 def corpus_hashes(corpus: Path, max_file_mb: float = MAX_FILE_MB) -> dict[str, str]:
@@ -228,7 +229,7 @@ def _reusable(root: Path, wanted: dict[str, Any], needed: set[bytes], settings: 
     folder = root / CURRENT
     try:
         manifest = json.loads((folder / "manifest.json").read_text())
-        if any(manifest["settings"].get(k) != wanted[k] for k in ("model", "model_sha256")):
+        if any(manifest["settings"].get(k, "fp32") != wanted[k] for k in ("model", "model_sha256", "vectors")):
             return {}
         if (folder / KEYS).exists():
             keys = [bytes(k) for k in np.load(folder / KEYS)]
@@ -365,8 +366,8 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(files)}: {REBUILD}")
     if embedder is not None:
         wanted = expected_settings(settings or Settings.load(), embedder)
-        for key in ("model", "model_sha256", "max_tokens"):
-            if stored.get(key) != wanted[key]:
+        for key in ("model", "model_sha256", "vectors", "max_tokens"):
+            if stored.get(key, "fp32" if key == "vectors" else None) != wanted[key]:
                 raise IndexMismatchError(
                     f"{root} was built with {key}={stored.get(key)!r} but the configured {key} is {wanted[key]!r}: {REBUILD}")
     for name, digest in files.items():

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import tempfile
 import zlib
 from dataclasses import replace
 from pathlib import Path
@@ -57,6 +59,11 @@ def seed_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "corpus"
     shutil.copytree(SEED_CORPUS, dest)
     return dest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One ONNX export of the model per test session, shared by every index and CLI run the tests make."""
+    os.environ.setdefault("BOT_MODEL_CACHE", tempfile.mkdtemp(prefix="bot-models-"))
 
 
 @pytest.fixture(params=["faiss", "milvus"])
