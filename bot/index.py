@@ -180,14 +180,15 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
             counts = old.manifest["counts"]
             return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
                                tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
-        read, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb)
-        docs, passages = [], []
+        by_doc = _unchanged_passages(old, wanted, hashes)  # files the old index holds as they are now
+        read, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb, skip=by_doc)
         for doc in read:
             try:
-                passages += chunk_document(doc, embedder.count_tokens, settings.max_tokens)
-                docs.append(doc)
+                by_doc[doc.id] = chunk_document(doc, embedder.count_tokens, settings.max_tokens)
             except Exception as exc:  # one bad file must never stop the corpus
                 skipped.append(f"skipped {doc.id}: its text could not be split into passages ({exc})")
+        docs = [doc_id for doc_id in hashes if doc_id in by_doc]  # corpus order
+        passages = [p for doc_id in docs for p in by_doc[doc_id]]
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
         keys = [_key(p) for p in passages]
@@ -208,6 +209,20 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         tmp.rename(version)
         _publish(root, version, settings)
         return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began)
+
+
+def _unchanged_passages(old: Index | None, wanted: dict[str, Any], hashes: dict[str, str]) -> dict[str, list[Passage]]:
+    """The passages of the old index for every file unchanged since it was built (same SHA-256),
+    when it was split the same way: those files are neither read nor split again."""
+    if old is None or any(old.manifest["settings"].get(k) != wanted[k] for k in ("format", "model", "model_sha256",
+                                                                                  "max_tokens", "chunker")):
+        return {}
+    same = {doc for doc, digest in old.manifest["files"].items() if hashes.get(doc) == digest}
+    by_doc: dict[str, list[Passage]] = {}
+    for p in old.passages:
+        if p.doc in same:
+            by_doc.setdefault(p.doc, []).append(p)
+    return by_doc
 
 
 def _key(passage: Passage) -> bytes:

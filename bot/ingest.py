@@ -19,7 +19,7 @@ import datetime
 import errno
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,11 +70,15 @@ def problem(path: Path, corpus: Path, max_file_mb: float = MAX_FILE_MB) -> str |
     return None
 
 
-def load_corpus(corpus: Path, *, max_file_mb: float = MAX_FILE_MB) -> tuple[list[Document], list[str]]:
-    """Read every supported file; return the documents and one warning per skipped file."""
+def load_corpus(corpus: Path, *, max_file_mb: float = MAX_FILE_MB,
+                skip: Container[str] = ()) -> tuple[list[Document], list[str]]:
+    """Read every supported file but those in `skip` (document ids); return the documents and
+    one warning per file that could not be read."""
     docs, warnings = [], []
     for path in iter_files(corpus):
         doc_id = path.relative_to(corpus).as_posix()
+        if doc_id in skip:
+            continue
         try:
             if reason := problem(path, corpus, max_file_mb):
                 raise ValueError(reason)

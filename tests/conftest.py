@@ -30,8 +30,10 @@ class FakeEmbedder:
     def __init__(self) -> None:
         self.calls = 0
         self.embedded: list[str] = []
+        self.counted: list[str] = []  # texts the chunker measured: what was split into passages
 
     def count_tokens(self, text: str) -> int:
+        self.counted.append(text)
         return len(text.split())
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:

@@ -48,6 +48,19 @@ def test_edited_document_reembeds_only_its_changed_passages(settings, fake, stor
     assert index.manifest["store"]["kind"] == store
 
 
+def test_unchanged_documents_are_not_read_or_split_again(settings, fake, store):
+    settings = use_store(settings, store)
+    first = build(settings, fake)
+    before = load(settings.index, settings=settings).passages[:]
+    (settings.corpus / "extra.txt").write_text("Extra Notes\n\nDrink water daily. Sleep well.\n", encoding="utf-8")
+    fake.counted.clear()
+    second = build(settings, fake)
+    assert fake.counted and all(t in "Extra Notes › Extra Notes\nDrink water daily. Sleep well." for t in fake.counted)
+    after = load(settings.index, settings=settings).passages[:]
+    assert second.documents == first.documents + 1 and [p for p in after if p.doc != "extra.txt"] == before
+    assert [p.doc for p in after] == sorted(p.doc for p in after)  # corpus order kept
+
+
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexMissingError, match="python -m bot index"):
         load(tmp_path / "nothing")
