@@ -361,7 +361,10 @@ def _is_local(uri: str) -> bool:
 
 def _quiet() -> None:
     """pymilvus logs each failed request and reconnection with its traceback, and Milvus Lite a failed
-    start: the `VectorStoreError` raised instead says it all (a level set by the application is kept)."""
+    start: the `VectorStoreError` raised instead says it all (a level set by the application is kept).
+    gRPC's own C logging (keep-alive "too_many_pings" notices between the client and Milvus Lite) is
+    silenced the same way, unless GRPC_VERBOSITY is set; it must be set before grpc is imported."""
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
     for name in ("pymilvus.decorators", "pymilvus.client.connection_manager", "milvus_lite.server_manager"):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:
@@ -381,9 +384,9 @@ def _connect(uri: str, token: str) -> Any:
         if not parent.is_dir():
             raise VectorStoreError(f"cannot open Milvus Lite at {uri}: the folder {parent} does not exist; create it,"
                                    " or check BOT_MILVUS_URI")
+    _quiet()
     from pymilvus import MilvusClient
 
-    _quiet()
     try:
         return MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT)
     except Exception as e:  # pymilvus raises MilvusException, grpc its own errors, on every failure to connect
