@@ -248,9 +248,7 @@ def bench_scale(args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]
         truth = None
         for kind, flat_max in kinds.items():
             began = time.perf_counter()
-            params = choose(n, flat_max=flat_max)
-            sample = vectors[np.random.default_rng(0).permutation(n)[: 64 * params.get("nlist", 1)]] if kind == "ivf" else None
-            store = FaissStore.create(vectors.shape[1], n, sample=sample, flat_max=flat_max)
+            store = FaissStore.create(vectors.shape[1], n, vectors=vectors, flat_max=flat_max)
             store.add(np.arange(n), vectors, [])
             build_s = time.perf_counter() - began
             folder = CACHE / "perf-scale" / f"{kind}-{n}"

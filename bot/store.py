@@ -83,8 +83,9 @@ class FaissStore:
             index.nprobe = params["nprobe"]
 
     @classmethod
-    def create(cls, dim: int, n: int, *, sample: np.ndarray | None = None, flat_max: int = FLAT_MAX) -> FaissStore:
-        """An empty store for `n` vectors; `ivf` trains its cells on `sample` (rows of the vectors)."""
+    def create(cls, dim: int, n: int, *, vectors: np.ndarray | None = None, flat_max: int = FLAT_MAX) -> FaissStore:
+        """An empty store for `n` vectors; `ivf` trains its cells on up to 64 per cell of `vectors`,
+        drawn at random (seed 0)."""
         import faiss
 
         params = choose(n, flat_max=flat_max)
@@ -92,9 +93,11 @@ class FaissStore:
         if params["type"] == "flat":
             return cls(faiss.IndexFlatIP(dim), params)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
-        if sample is None or len(sample) < params["nlist"]:
+        if vectors is None or len(vectors) < params["nlist"]:
             raise ValueError(f"an ivf index of {params['nlist']} cells needs at least that many training vectors")
-        index.cp.max_points_per_centroid = 64  # k-means on at most 64 vectors per cell: ~1 min at 1M on 2 cores
+        # k-means on at most 64 vectors per cell: ~1 min at 1M on 2 cores
+        index.cp.max_points_per_centroid = 64
+        sample = vectors[np.random.default_rng(0).permutation(len(vectors))[: 64 * params["nlist"]]]
         index.train(np.ascontiguousarray(sample, dtype=np.float32))
         index.set_direct_map_type(faiss.DirectMap.Array)  # vectors(ids) by row
         return cls(index, params)
@@ -212,8 +215,7 @@ def create(settings: Settings, version: str, vectors: np.ndarray) -> VectorStore
     where = wanted(settings)
     n, dim = vectors.shape
     if where["kind"] == "faiss":
-        sample = vectors[np.random.default_rng(0).permutation(n)[: 64 * choose(n)["nlist"]]] if n > FLAT_MAX else None
-        return FaissStore.create(dim, n, sample=sample)
+        return FaissStore.create(dim, n, vectors=vectors)
     from .milvus_store import MilvusStore
 
     return MilvusStore.create(where["uri"], collection_name(where["alias"], version), dim, token=settings.milvus_token)

@@ -34,7 +34,7 @@ def test_choose_is_exact_up_to_the_threshold_then_ivf():
 
 def make(kind: str, x: np.ndarray) -> FaissStore:
     flat_max = 10**9 if kind == "flat" else 0
-    store = FaissStore.create(x.shape[1], len(x), sample=x, flat_max=flat_max)
+    store = FaissStore.create(x.shape[1], len(x), vectors=x, flat_max=flat_max)
     store.add(np.arange(len(x)), x, passages(len(x)))
     return store
 
@@ -99,7 +99,7 @@ def test_ids_must_continue_the_rows():
 
 def test_ivf_without_enough_training_vectors_says_so():
     with pytest.raises(ValueError, match="training vectors"):
-        FaissStore.create(8, 10, sample=unit(3, dim=8), flat_max=0)
+        FaissStore.create(8, 10, vectors=unit(3, dim=8), flat_max=0)
 
 
 def test_passage_table_round_trip_and_random_access(tmp_path):
