@@ -192,7 +192,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
         keys = [_key(p) for p in passages]
-        cache = _reusable(root, wanted, set(keys), settings)
+        cache = _reusable(root, old, wanted, set(keys), settings)
         vectors, embedded = _vectors(passages, keys, embedder, cache, progress)
         name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         tmp = root / f".build-{name}"
@@ -234,16 +234,16 @@ def _same_store(index: Index, settings: Settings) -> bool:
     return stores.wanted(settings) == stores.location(index.manifest["store"])
 
 
-def _reusable(root: Path, wanted: dict[str, Any], needed: set[bytes], settings: Settings) -> dict[bytes, np.ndarray]:
+def _reusable(root: Path, old: Index | None, wanted: dict[str, Any], needed: set[bytes],
+              settings: Settings) -> dict[bytes, np.ndarray]:
     """Vectors of the current index by content hash, for the passages still `needed`, if it was
-    built with the same model.
-
-    Read leniently (any format version, no artifact check): a vector is only reused for text
+    built with the same model. `old` is that index when it loaded and verified; otherwise it is
+    read leniently (any format version, no artifact check): a vector is only reused for text
     whose hash matches exactly, so a damaged file at worst costs re-embedding.
     """
-    folder = root / CURRENT
+    folder = old.path if old else root / CURRENT
     try:
-        manifest = json.loads((folder / "manifest.json").read_text())
+        manifest = old.manifest if old else json.loads((folder / "manifest.json").read_text())
         if any(manifest["settings"].get(k, "fp32") != wanted[k] for k in ("model", "model_sha256", "vectors")):
             return {}
         if (folder / KEYS).exists():
@@ -252,7 +252,8 @@ def _reusable(root: Path, wanted: dict[str, Any], needed: set[bytes], settings: 
             with (folder / "passages.jsonl").open(encoding="utf-8") as f:
                 keys = [_key(Passage.from_json(json.loads(line))) for line in f]
         rows = {k: i for i, k in enumerate(keys) if k in needed}
-        store = stores.open_store(folder, manifest.get("store", {"kind": "faiss", "type": "flat"}), settings)
+        described = manifest.get("store", {"kind": "faiss", "type": "flat"})
+        store = old.store if old else stores.open_store(folder, described, settings)
         if store.count() != len(keys):
             return {}
         ids = sorted(rows.values())
