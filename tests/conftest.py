@@ -86,6 +86,18 @@ def settings(tmp_path: Path, seed_copy: Path) -> Settings:
     return Settings.load(corpus=seed_copy, index=tmp_path / "index", min_score=0.2)
 
 
+@pytest.fixture(scope="module")
+def model_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled model folder, its weights copied (everything else linked) so they can be damaged."""
+    from bot.embed import SentenceTransformerEmbedder
+
+    source = SentenceTransformerEmbedder().path
+    dest = tmp_path_factory.mktemp("model") / "all-MiniLM-L6-v2"
+    shutil.copytree(source, dest, copy_function=os.symlink, ignore=shutil.ignore_patterns("model.safetensors"))
+    shutil.copyfile(source / "model.safetensors", dest / "model.safetensors")
+    return dest
+
+
 @pytest.fixture(scope="session")
 def real_embedder():
     from bot.embed import SentenceTransformerEmbedder

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bot import ModelError, onnx_embed
-from bot.embed import BUNDLED_SHA256, SentenceTransformerEmbedder
+from bot.embed import BUNDLED_SHA256
 from bot.onnx_embed import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,16 +127,6 @@ def test_a_damaged_export_is_detected_and_exported_again(onnx_fp32, tmp_path, ca
     assert sidecar["weights_sha256"] == BUNDLED_SHA256
     np.testing.assert_allclose(vectors, onnx_fp32.embed(["What are the withdrawal symptoms of Klonopin?"]), atol=1e-6)
     assert not [p for p in cache.iterdir() if p.name.endswith(".tmp")]
-
-
-@pytest.fixture(scope="module")
-def model_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled model folder, its weights copied (everything else linked) so they can be damaged."""
-    source = SentenceTransformerEmbedder().path
-    dest = tmp_path_factory.mktemp("model") / "all-MiniLM-L6-v2"
-    shutil.copytree(source, dest, copy_function=os.symlink, ignore=shutil.ignore_patterns("model.safetensors"))
-    shutil.copyfile(source / "model.safetensors", dest / "model.safetensors")
-    return dest
 
 
 def test_the_weights_pin_is_enforced(model_copy, tmp_path):

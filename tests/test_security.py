@@ -25,16 +25,6 @@ QUESTION = "What are the withdrawal symptoms of Klonopin?"
 
 # --- the model's weights are checked against a pinned SHA-256 before they are used ------------
 
-@pytest.fixture(scope="module")
-def model_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled model folder, its weights copied (everything else linked) so they can be damaged."""
-    source = SentenceTransformerEmbedder().path
-    dest = tmp_path_factory.mktemp("model") / "all-MiniLM-L6-v2"
-    shutil.copytree(source, dest, copy_function=os.symlink, ignore=shutil.ignore_patterns("model.safetensors"))
-    shutil.copyfile(source / "model.safetensors", dest / "model.safetensors")
-    return dest
-
-
 def test_bundled_weights_match_the_pin():
     assert SentenceTransformerEmbedder().weights_sha256 == BUNDLED_SHA256
 
