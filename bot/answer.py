@@ -1,9 +1,11 @@
 """A pure function from retrieved hits (and the safety check) to an `Answer`.
 
 The bot writes no medical text of its own: the answer is the best passages quoted verbatim,
-each with a numbered citation, plus fixed texts (safety notice, helpline, disclaimer) from the
-safety-texts file. When the best passage is not similar enough to the question
-(`min_score`), it says the documents do not cover it and names what they do cover.
+each with a numbered citation, plus fixed texts (safety notice, helpline, disclaimer, labels)
+from the locale file of the question's language. When the best passage is not similar enough
+to the question (`min_score`), it says the documents do not cover it and names what they do
+cover — except under a safety notice: a crisis gets the locale's kind words instead, and an
+emergency reply is the notice itself, so nothing cold follows the help.
 
 Everything that comes from a document is escaped before it enters the Markdown, so a corpus
 file holding `<script>` or `[link](javascript:...)` is shown as inert text.
@@ -16,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from .index import bm25_tokens, terms
-from .safety import SafetyTexts
+from .locale import Locale
 from .schema import Answer, Hit, Safety, Span
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
@@ -50,30 +52,38 @@ def compose(
     hits: Sequence[Hit],
     *,
     safety: Safety | None,
-    texts: SafetyTexts,
+    texts: Locale,
     titles: Sequence[str],
     min_score: float,
     top_k: int,
     addiction: bool = False,
     searched_for: str | None = None,
+    other_language: bool = False,
 ) -> Answer:
+    """`other_language`: the documents are not in the question's language (a line says so)."""
     quoted = _distinct([h for h in hits if h.score >= min_score], top_k)
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = [safety.message] if safety else []
+    if safety and safety.kind == "crisis":
+        parts.append(texts.crisis_support)
     if quoted:
         status = "answered"
         if searched_for and searched_for != question:
-            parts.append(f"*Searched for:* {escape(searched_for)}")
-        parts.append("**From the documents:**")
+            parts.append(f"*{escape(texts.searched_for)}* {escape(searched_for)}")
+        if other_language:
+            parts.append(f"*{escape(texts.other_language)}*")
+        parts.append(f"**{escape(texts.from_documents)}**")
         parts += [_quote(h) for h in quoted]
-        parts.append("**Sources**\n\n" + "\n".join(_source(h) for h in quoted))
+        parts.append(f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted))
     else:
         status = "no_answer"
-        parts.append(_not_covered(titles))
+        if safety is None:
+            parts.append(_not_covered(titles, texts))
     if addiction:
         parts.append(texts.addiction)
     parts.append(f"*{escape(texts.disclaimer)}*")
-    return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for)
+    return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for,
+                  texts.language)
 
 
 def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:
@@ -92,8 +102,13 @@ def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:
     return kept
 
 
-def invalid(question: str, message: str, texts: SafetyTexts) -> Answer:
-    return Answer(question, "invalid", None, (), f"{message}\n\n*{escape(texts.disclaimer)}*", texts.disclaimer)
+def invalid(question: str, message: str, texts: Locale, safety: Safety | None = None) -> Answer:
+    """Input that is not searched (empty, too long, over a limit): a notice still comes first."""
+    parts = [safety.message] if safety else []
+    if safety and safety.kind == "crisis":
+        parts.append(texts.crisis_support)
+    parts += [message, f"*{escape(texts.disclaimer)}*"]
+    return Answer(question, "invalid", safety, (), "\n\n".join(parts), texts.disclaimer, None, texts.language)
 
 
 def _quote(hit: Hit) -> str:
@@ -114,11 +129,8 @@ def _source(hit: Hit) -> str:
     return f"[{hit.rank}] {label} — {escape(p.doc)}  "
 
 
-def _not_covered(titles: Sequence[str]) -> str:
+def _not_covered(titles: Sequence[str], texts: Locale) -> str:
     shown = [f"*{escape(t)}*" for t in titles[:_LISTED_TITLES]]
     more = len(titles) - len(shown)
-    covered = ", ".join(shown) + (f" and {more} more documents" if more > 0 else "")
-    return (
-        "I could not find an answer to this in the documents I have, so I cannot answer it. "
-        f"They cover: {covered}. Try asking about one of those topics, or ask a doctor or pharmacist."
-    )
+    covered = ", ".join(shown) + (" " + texts.more_documents.format(n=more) if more > 0 else "")
+    return texts.not_covered.format(covered=covered)

@@ -60,10 +60,15 @@ class Settings:
     auth: str = ""
     #: questions per minute per client address on /api/ask and the chat (429 beyond); 0: no limit
     rate_limit: int = 30
+    #: behind a load balancer or proxy: count each client by the first X-Forwarded-For address (only
+    #: turn on when the proxy sets that header; otherwise anyone can forge it)
+    trust_proxy: bool = False
     #: largest request body the web app accepts, in KB (413 beyond)
     max_request_kb: int = 64
-    #: TOML file with the disclaimer and helpline texts; empty means the bundled en-US file
+    #: TOML locale file replacing the default locale (its notices, helplines, disclaimer and texts); empty: bundled en-US
     safety_texts: str = ""
+    #: folder of extra locale files (one TOML per country and language, like bot/locales/en-US.toml); empty: bundled only
+    locales: str = ""
     #: where the web app keeps its feedback log (no IP addresses or identifiers are stored)
     data: Path = Path("data")
     #: days the feedback log keeps an entry (older ones are dropped when the app starts); 0 keeps all
@@ -102,8 +107,15 @@ class Settings:
         return cls(**values)
 
 
+_BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
 def _coerce(name: str, raw: Any, default: Any) -> Any:
     kind = type(default)
+    if kind is bool and not isinstance(raw, bool):
+        if str(raw).strip().lower() not in _BOOLEANS:
+            raise ConfigError(f"setting {name}={raw!r} is not on or off: set BOT_{name.upper()} to true or false")
+        return _BOOLEANS[str(raw).strip().lower()]
     if isinstance(raw, kind) or (kind is float and isinstance(raw, int)):
         return kind(raw)
     try:

@@ -7,7 +7,9 @@ Nothing identifies the person: no IP address, session, cookie or user agent is e
 Entries older than `Settings.log_days` are dropped by `prune` (the app runs it on start).
 
 `report` turns the log into what the help desk acts on: the most frequent questions the
-documents could not answer, and the most down-voted ones.
+documents could not answer, and the most down-voted ones. Messages that got an emergency or
+crisis notice are counted apart, never listed among "documents to add": what such a person
+needed was the helpline, not a document.
 
 Left out: rotation across several files, and multi-process writers (appends come from one
 server process; a lock keeps its threads from interleaving lines).
@@ -40,6 +42,7 @@ def record(answer: Answer, via: str) -> dict[str, Any]:
         "passages": [{"doc": h.passage.doc, "section": h.passage.section, "start": h.passage.start,
                       "end": h.passage.end} for h in answer.hits],
         "via": via,  # chat, widget or api: which door, never who
+        "safety": answer.safety.kind if answer.safety else None,
     }
 
 
@@ -104,9 +107,11 @@ class Row:
 
 
 def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
-    """The most frequent unanswered questions and the most down-voted ones, most first.
+    """The most frequent unanswered questions and the most down-voted ones, most first, and how
+    many messages got each safety notice (rows "emergency" and "crisis", never their words).
 
     Questions are grouped by their words (case, spacing and end punctuation ignored)."""
+    notices: Counter[str] = Counter()
     unanswered: Counter[str] = Counter()
     down: Counter[str] = Counter()
     up: Counter[str] = Counter()
@@ -117,13 +122,16 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
         if not key:
             continue
         wording[key] = question
-        if e.get("event") == "ask" and e.get("status") == "no_answer":
+        if e.get("event") == "ask" and e.get("safety"):
+            notices[str(e["safety"])] += 1
+        elif e.get("event") == "ask" and e.get("status") == "no_answer":
             unanswered[key] += 1
         elif e.get("event") == "vote":
             (down if e.get("vote") == "down" else up)[key] += 1
     return {
         "unanswered": [Row(wording[k], n) for k, n in unanswered.most_common(top)],
         "down_voted": [Row(wording[k], n, up[k]) for k, n in down.most_common(top)],
+        "safety": [Row(kind, notices[kind]) for kind in ("emergency", "crisis")],
     }
 
 
@@ -132,6 +140,8 @@ def format_report(rows: dict[str, list[Row]], path: Path) -> str:
     lines += [f"{r.count:6d}  {r.question}" for r in rows["unanswered"]] or ["        none"]
     lines += ["", "Down-voted answers (thumbs down / up):"]
     lines += [f"{r.count:3d} / {r.up:<3d} {r.question}" for r in rows["down_voted"]] or ["        none"]
+    lines += ["", "Messages that got a safety notice (counted apart: they need a helpline, not a document):"]
+    lines += [f"{r.count:6d}  {r.question}" for r in rows.get("safety", [])]
     return "\n".join(lines)
 
 

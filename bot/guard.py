@@ -1,13 +1,15 @@
-"""The public endpoint's guard: an optional password, a request size limit, per-client rate
-limits on asking, and no uploads. One ASGI middleware around the whole web app (API and chat).
+"""The public endpoint's guard: an optional password, a request size limit and no uploads, in
+one ASGI middleware around the whole web app (API and chat); and the per-client rate limiter
+that `service.py` applies to every question.
 
 - Password (`auth`, BOT_AUTH): when set, every request needs it, as HTTP Basic auth (any user
   name; browsers ask for it) or `Authorization: Bearer <password>` (scripts); else 401.
-- Size: a request body over `max_body` bytes gets 413, whether it declares its length or not.
-- Rate: `rate` questions per `window` seconds per client (its IP address, or with
-  `trust_proxy` the first X-Forwarded-For address) on `/api/ask` and the chat's own event
-  endpoints; the next gets 429 with Retry-After. Counts live in memory only, for one window,
-  and are never logged: health questions are sensitive, and so is who asked them.
+- Size: a request body over `max_body` bytes gets 413, whether it declares its length or not —
+  except a question to `/api/ask` whose first `max_body` bytes describe an emergency or a
+  crisis: `oversize` turns that head into a reply carrying the notice (200), never withheld.
+- Rate (`RateLimiter`): `rate` questions per `window` seconds per client. It is not applied
+  here but where the question is read, so that a client over its limit still gets a notice.
+  Counts live in memory only, for one window, and are never logged.
 - Read-only: file uploads to the chat are refused (403); nothing on the web changes the corpus
   or the index, which only `python -m bot index` builds.
 
@@ -19,12 +21,11 @@ from __future__ import annotations
 import base64
 import hmac
 import json
-import math
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 Scope = MutableMapping[str, Any]
@@ -36,6 +37,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 #: paths that ask the bot a question: the JSON API and the Gradio chat's event endpoints (the
 #: chat's and the widget's, which is mounted under /widget)
 ASKING = re.compile(r"^/api/ask/?$|/gradio_api/(?:queue/join|call/|run/)")
+API_ASK = re.compile(r"^/api/ask/?$")
 UPLOADS = re.compile(r"/(?:gradio_api/)?upload/?$")
 _MAX_CLIENTS = 100_000  # oldest forgotten first: memory stays bounded under a spoofed-address flood
 
@@ -63,13 +65,22 @@ class RateLimiter:
             return 0.0
 
 
-class Guard:
-    """ASGI middleware; `rate=0` turns the rate limit off, `auth=""` the password, `max_body=0` the size limit."""
+def client_address(headers: Mapping[str, str], peer: str | None, trust_proxy: bool = False) -> str:
+    """Who counts against a rate limit: the peer's IP address, or with `trust_proxy` (behind a
+    load balancer) the first X-Forwarded-For address."""
+    if trust_proxy and (forwarded := headers.get("x-forwarded-for", "").split(",")[0].strip()):
+        return forwarded
+    return peer or "unknown"
 
-    def __init__(self, app: ASGIApp, *, auth: str = "", rate: int = 30, window: float = 60.0,
-                 max_body: int = 64 * 1024, trust_proxy: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
-        self.app, self.auth, self.max_body, self.trust_proxy = app, auth, max_body, trust_proxy
-        self.limiter = RateLimiter(rate, window, clock) if rate > 0 else None
+
+class Guard:
+    """ASGI middleware; `auth=""` turns the password off, `max_body=0` the size limit. `oversize`
+    gets the head of a too-big question to /api/ask and returns a JSON reply to send instead of
+    413 (the safety notice), or None."""
+
+    def __init__(self, app: ASGIApp, *, auth: str = "", max_body: int = 64 * 1024,
+                 oversize: Callable[[bytes], bytes | None] | None = None) -> None:
+        self.app, self.auth, self.max_body, self.oversize = app, auth, max_body, oversize
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):  # lifespan
@@ -83,17 +94,12 @@ class Guard:
             return await self.app(scope, receive, send)
         if UPLOADS.search(path):
             return await _reply(send, scope, 403, "This bot is read-only: it takes no files.")
-        if self.limiter and scope.get("method") == "POST" and ASKING.search(path):
-            wait = self.limiter.check(self._client(scope, headers))
-            if wait:
-                return await _reply(send, scope, 429, f"Too many questions from your address: please wait "
-                                    f"{math.ceil(wait)} seconds and ask again.", {"retry-after": str(math.ceil(wait))})
         if self.max_body and scope.get("method") in ("POST", "PUT", "PATCH"):
-            declared = headers.get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_body:
-                return await _reply(send, scope, 413, self._too_big())
             body, more = await _read_up_to(receive, self.max_body)
             if more:
+                notice = self.oversize(body) if self.oversize and API_ASK.search(path) else None
+                if notice is not None:
+                    return await _send(send, 200, notice, {})
                 return await _reply(send, scope, 413, self._too_big())
             receive = _replay(body, receive)
         await self.app(scope, receive, send)
@@ -111,18 +117,13 @@ class Guard:
             return False
         return hmac.compare_digest(given.encode("utf-8"), self.auth.encode("utf-8"))
 
-    def _client(self, scope: Scope, headers: dict[str, str]) -> str:
-        if self.trust_proxy and (forwarded := headers.get("x-forwarded-for", "").split(",")[0].strip()):
-            return forwarded
-        client = scope.get("client")
-        return str(client[0]) if client else "unknown"
-
     def _too_big(self) -> str:
         return f"The request is over {self.max_body // 1024} KB: ask a shorter question."
 
 
 async def _read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The request body, stopping as soon as it is over `limit` bytes (then `more` is True)."""
+    """The request body, stopping as soon as it is over `limit` bytes (then `more` is True and
+    the body is its first `limit` bytes)."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -130,9 +131,9 @@ async def _read_up_to(receive: Receive, limit: int) -> tuple[bytes, bool]:
             return b"".join(chunks), False
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > limit:
-            return b"", True
         chunks.append(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
         if not message.get("more_body", False):
             return b"".join(chunks), False
 
@@ -154,8 +155,11 @@ async def _reply(send: Send, scope: Scope, status: int, detail: str, extra: dict
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008})
         return
-    body = json.dumps({"detail": detail}).encode()
+    await _send(send, status, json.dumps({"detail": detail}).encode(), extra or {})
+
+
+async def _send(send: Send, status: int, body: bytes, extra: dict[str, str]) -> None:
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
-    headers += [(k.encode(), v.encode()) for k, v in (extra or {}).items()]
+    headers += [(k.encode(), v.encode()) for k, v in extra.items()]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})

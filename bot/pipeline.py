@@ -1,8 +1,10 @@
-"""`Bot`: the stages wired together — check the question, safety, retrieve, answer.
+"""`Bot`: the stages wired together — check the question, language, safety, retrieve, answer.
 
 The embedder is passed in (tests hand in a fake); by default it is the bundled model, loaded
 on the first question. Input is checked before any model work: an empty, unreadable or
-over-long message gets status `invalid` with a message saying what to do.
+over-long message gets status `invalid` with a message saying what to do — after the safety
+screen, so a notice is never withheld. A question in another language than the documents'
+is searched through its locale's glossary, and answered in its own language.
 """
 
 from __future__ import annotations
@@ -18,14 +20,14 @@ from . import answer, dialogue, query, safety
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .index import Index, load
+from .locale import Locale, Locales, translate
 from .retrieve import Mode, Retriever
-from .schema import Answer, Hit
+from .schema import Answer, Hit, Safety
 
 # C0/C1 controls (but tab and newline) become spaces; zero-width characters and bidirectional
 # overrides are deleted, so "over\u200bdose" still reads as "overdose"
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]")
-_EXAMPLE = "What are the withdrawal symptoms of Klonopin?"
 
 
 def clean_question(text: str) -> str:
@@ -38,7 +40,8 @@ class Bot:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings) -> None:
         self.index = index
         self.embedder = embedder
-        self.texts = safety.load_texts(settings.safety_texts or None)
+        self.locales = Locales.load(settings.locales or None, settings.safety_texts or None)
+        self.texts = self.locales.default  # the documents' language: the help desk's default locale
         self.retriever = Retriever(index, embedder, settings)
         self.titles = index.titles
         self.topics = dialogue.title_words(self.titles)
@@ -77,27 +80,43 @@ class Bot:
     def _retrieve(self, q: query.Query, k: int, mode: Mode) -> list[Hit]:
         return self.retriever.search(q, self._vector(q.text), k=k, mode=mode)
 
-    def ask(self, question: str, history: Sequence[dialogue.Turn] = ()) -> Answer:
+    def screen(self, message: str, page: str | None = None) -> tuple[Locale, Safety | None]:
+        """The locale a message is answered in and its safety notice: cheap, no model, no index."""
+        text = clean_question(message[: 2 * self.settings.max_question_chars])
+        locale = self.locales.for_message(text, page)
+        return locale, self.locales.check(text, locale)
+
+    def limited(self, question: str, seconds: int, page: str | None = None) -> Answer:
+        """The reply to a question over the rate limit: the notice, and when to ask again."""
+        locale, notice = self.screen(question, page)
+        shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
+        return answer.invalid(shown, locale.rate_limited.format(seconds=seconds), locale, notice)
+
+    def too_long(self, question: str, length: str, page: str | None = None) -> Answer:
+        """The reply to a message over the size limit (`length`, as shown): the notice, and why."""
+        locale, notice = self.screen(question, page)
+        reason = locale.too_long.format(length=length, limit=f"{self.settings.max_question_chars:,}")
+        return answer.invalid(clean_question(question[:200]) + "…", reason, locale, notice)
+
+    def ask(self, question: str, history: Sequence[dialogue.Turn] = (), *, page: str | None = None) -> Answer:
         """Answer one message; `history` holds earlier turns (strings, or chat messages with
-        "role" and "content"), so a short follow-up is searched with the earlier topic."""
+        "role" and "content"), so a short follow-up is searched with the earlier topic. `page`
+        is the language the person chose (the page's), used when the message's is unclear."""
         if len(question) > self.settings.max_question_chars:
-            return answer.invalid(
-                clean_question(question[:200]) + "…",
-                f"Your message is {len(question):,} characters long; the limit is "
-                f"{self.settings.max_question_chars:,}. Please ask a shorter question, in a sentence or two.",
-                self.texts,
-            )
+            return self.too_long(question, f"{len(question):,}", page)
         text = clean_question(question)
+        locale, notice = self.screen(text, page)
         if not re.search(r"[^\W_]", text):
-            return answer.invalid(
-                text, f"Please type a question in words, for example: “{_EXAMPLE}”", self.texts
-            )
-        notice = safety.check(text, self.texts)
+            return answer.invalid(text, locale.empty.format(example=locale.example), locale, notice)
         searched = dialogue.contextualize(text, history, self.topics)
+        other_language = locale.language != self.texts.language
+        if other_language:  # English documents, a Spanish question: searched in everyday English
+            searched = translate(searched, locale.glossary, self.index.words) or searched
         q = self.analyse(searched)
         hits = self._retrieve(q, max(self.settings.top_k, 10), self.settings.retrieval)  # type: ignore[arg-type]
         return answer.compose(
-            text, hits, safety=notice, texts=self.texts, titles=self.titles,
+            text, hits, safety=notice, texts=locale, titles=self.titles,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
             addiction=safety.is_addiction_question(searched), searched_for=searched,
+            other_language=other_language,
         )

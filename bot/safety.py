@@ -1,18 +1,38 @@
 """Safety screen run before retrieval, and the one place the safety texts come from.
 
-`detect` tells an emergency happening now (overdose, not breathing, cannot be woken, seizure,
-collapse, chest pain, benzodiazepines plus alcohol with alarming symptoms) or a suicide or
-self-harm crisis apart from a general question on the same topic ("What happens if you
-overdose?"), in everyday wording with typos. `is_addiction_question` flags questions about
+`detect` sorts a message into one of three notices, or none, in everyday English with typos:
+
+* "crisis" (988): suicide or self-harm, said of oneself or a relative, including the indirect
+  signs a family notices: goodbye letters, saying goodbye to everyone, giving belongings away
+  with a sense of ending, "no point in living", "better off without me", "I can't do this
+  anymore", wanting to sleep and never wake up, being a burden, stockpiling pills, searching
+  how many it takes, a plan; and asking for a lethal amount or for the crisis line.
+* "emergency" (911): happening now: an overdose (too much taken, intent unknown), not
+  breathing, cannot be woken, unresponsive, a seizure, collapse, blue lips, chest pain,
+  benzodiazepines plus alcohol with alarming symptoms.
+* "poisoning" (Poison Control): an accidental ingestion: a young child or a pet into pills or
+  household products, a double dose, the dose taken twice or again by mistake, someone else's
+  pills by mistake, a child given too much.
+
+Order: crisis > emergency signs > poisoning > overdose (reported as "emergency") > a weaker
+poisoning (someone got into another person's pills). So a toddler who ate pills and is not
+breathing gets 911, and an older person "very sleepy / hard to wake" after an accidental double
+dose gets Poison Control until they cannot be woken.
+
+General questions on the same topics get None and go to retrieval: "what happens if you
+overdose?", overdose signs, seizures as a withdrawal symptom, tapering, doses, alcohol in
+general, suicidal thoughts as a side effect, "is it safe to take a double dose?", "what if I
+miss a dose?", keeping pills away from children. `is_addiction_question` flags questions about
 dependence, withdrawal or quitting, so the caller can add the helpline. `load_texts` reads the
 notices, helplines and disclaimer from one TOML file per locale (default `locales/en-US.toml`).
 
-Left out on purpose: no model, no diagnosis, English only, no reading of BOT_SAFETY_TEXTS (the
-caller passes the path) and no length limit (the caller enforces one; only the head and tail of
-a huge message are scanned). It errs towards a notice when a real person is described: a
-needless notice costs a line, a missed one can cost a life.
+Left out on purpose: no model, no diagnosis, English only (other languages: `safety_rules.py`),
+no other emergencies than the ones above (stroke, allergy, bleeding), no reading of
+BOT_SAFETY_TEXTS (the caller passes the path) and no length limit (the caller enforces one; only
+the head and tail of a huge message are scanned). It must stay cheap: it runs before rate
+limiting. It errs towards a notice when a real person is described: a needless notice costs a
+line, a missed one can cost a life.
 """
-
 from __future__ import annotations
 
 import re
@@ -119,8 +139,11 @@ _PILLS = (r"(?:pills?|tablets?|tabs|meds|medications?|medicines?|klonopins?|clon
 _NUM = (r"(?:[5-9]|[1-9]\d+|five|six|seven|eight|nine|ten|eleven|twelve|a dozen|dozens|"
         r"(?:thir|four|fif|six|seven|eigh|nine)teen|(?:twen|thir|for|fif)ty)")  # 4 is a dose
 _TOOK = r"(?:took|taken|swallowed|ate|eaten|popped|downed|necked)"  # past: it happened
-# "~" marks patterns said only of someone else: "I can't wake up" is grogginess.
-_EMERGENCY = [(re.compile(p.lstrip("~")), p[0] == "~") for p in (
+
+# --- emergency: 911 --------------------------------------------------------------------------
+# Too much taken: an emergency, unless the message reads as an accidental poisoning (a toddler,
+# a double dose, "by mistake"), where Poison Control leads. Signs below beat both.
+_OVERDOSE = [re.compile(p) for p in (
     r"\boverdos(?:ed|ing)\b|\b(?:took|taken|had|having|has) an? (?:\w+ )?overdose\b"
     r"|\bdid (?:i|he|she|they|my \w+) (?:just )?overdose\b",
     rf"\b{_TOOK} (?:(?!last|usual|normal|daily|regular|prescribed)\w+ ){{0,2}}?(?:(?:like|about|"
@@ -130,8 +153,13 @@ _EMERGENCY = [(re.compile(p.lstrip("~")), p[0] == "~") for p in (
     r"the|his|her|my|their) (?:whole|entire|full) (?:\w+ )?(?:bottle|pack|packet|box|strip|"
     rf"prescription|script|supply)|(?:a )?(?:handful|fistful)|a (?:lot|bunch|ton|load) of "
     rf"{_PILLS}|all (?:of )?(?:his|her|my|their|the|your) {_PILLS})",
-    rf"\b(?:baby|toddler|infant|child|kid|dog|cat|puppy) (?:\w+ ){{0,5}}(?:swallowed|ate|"
-    rf"got into|chewed) (?:\w+ ){{0,3}}{_PILLS}",
+)]
+# Signs of an emergency happening now: these beat a poisoning (a toddler who ate pills and is
+# not breathing needs 911 first). "~" marks patterns said only of someone else: "I can't wake
+# up" is grogginess. "Hard to wake" and "very sleepy" are not here on purpose: after an
+# accidental extra dose they read as a poisoning (Poison Control triages drowsiness); only
+# "cannot be woken", "won't wake up", "unresponsive" make it an emergency.
+_SIGNS = [(re.compile(p.lstrip("~")), p[0] == "~") for p in (
     r"\b(?:not|isnt|arent|wasnt|aint|no longer|stopped|stops|stopping|barely|hardly|cant|"
     r"cannot|couldnt|trouble|struggling to) (?:\w+ )?breath(?:ing|e)\b|\bgasping\b|\bbreathing "
     r"(?:is |has |seems |sounds )?(?:\w+ )?(?:slow|slowly|shallow|irregular|faint|weak|gurgling|"
@@ -173,22 +201,129 @@ _URGENT = re.compile(r"\b(?:pl[sz]+ help|help pl[sz]+|someone help|somebody help
                      r"emergency|urgent|asap|omg|oh (?:my )?god|right now|rn|someone here|"
                      r"somebody here)\b|^help+\b")
 _HEDGE = re.compile(r"\b(?:feel|feels|felt|feeling) like (?:\w+ ){0,2}$")  # panic, not apnoea
+
+# --- poisoning: Poison Control ---------------------------------------------------------------
+# An ACCIDENTAL ingestion: a young child or a pet into medicines, or a dosing mistake (a double
+# dose, the night dose twice, someone else's pills by mistake, a child given too much). Said in
+# the past tense, of a real person: "what if I take a double dose?" and "keep pills away from
+# children" are questions. Medicines here are named more widely than _PILLS (a toddler gets
+# into the Tylenol as often as the Klonopin), plus the household products Poison Control is
+# called about most; "bars" and "pins" (benzo slang) are left out: a kid who ate two chocolate
+# bars had lunch.
+_MEDS = (r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|prescriptions?|"
+         r"(?:gummy |chewable |prenatal |iron )?vitamins?|(?:vitamin|melatonin|sleep|thc|cbd|weed|pot) "
+         r"gumm(?:y|ies)|edibles?|klonopins?|clonazepam|benzos?|benzodiazepines?|xanax|valium|"
+         r"ativan|painkillers?|opioids?|oxy\w*|percocets?|vicodin|hydrocodone|tramadol|fentanyl|"
+         r"methadone|suboxone|adderall|ritalin|tylenol|acetaminophen|paracetamol|ibuprofen|advil|"
+         r"motrin|aspirin|aleve|naproxen|benadryl|melatonin|insulin|antidepressants?|sleeping \w+|"
+         r"(?:blood pressure|heart|diabetes|thyroid|allergy) \w+|cough (?:syrup|medicine)|patch(?:es)?|"
+         r"bleach|detergent|(?:laundry|tide|detergent|dishwasher) pods?|cleaners?|cleaning \w+|"
+         r"antifreeze|nicotine|vape \w+|e ?liquid|(?:button |lithium )?batter(?:y|ies)|rat poison|"
+         r"poison|pesticides?|weed killer|lamp oil|mouthwash|hand sanitizer|antibiotics?|"
+         r"antihistamines?|steroids?|prednisone|inhalers?|(?:eye|ear|nose) drops|"
+         # drug names by their usual endings: lorazepam, lisinopril, metoprolol, amoxicillin...
+         r"\w+(?:azepam|zolam|pril|sartan|olol|statin|mycin|cillin|cycline|azole|oxetine|traline|"
+         r"tidine|prazole|codone|morphone|triptan|formin|floxacin|dronate))")
+# Young children and pets: whatever amount they got, Poison Control triages it (and a teen or
+# an adult who "ate a whole bottle" stays an emergency: intent cannot be ruled out).
+_YOUNG = (r"(?:babys?|babies|infants?|newborns?|toddlers?|kids?|child|childs|children|preschooler|"
+          r"little (?:one|ones|boy|girl|guy|man|brother|sister)|grand(?:child|children|kids?|sons?|"
+          r"daughters?|baby)|(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|"
+          r"eleven|twelve) (?:years?|yrs?|yr|y) old|\d+ (?:months?|mos?|weeks?|wks?) old|[1-9] yo|"
+          r"dogs?|puppy|pup|cats?|kitten|kitty|pets?)")
+# Their own daily medicine is not a poisoning ("my son swallowed his pill"); "his whole bottle",
+# "all of her vitamins" are.
+_NOT_OWN = r"(?!(?:his|her|their|its) (?:own )?(?:\w+ )?{_MEDS}\b)".replace("{_MEDS}", _MEDS)
+_GAP = r"(?:(?!i |we |you |they |and |then |before |after |because |but |so |while )\w+ )"
+_MISTAKE = (r"\b(?:by (?:mistake|accident)|mistakenly|accident(?:al)?ly|accidently|inadvertently|"
+            r"unintentionally|without (?:thinking|realizing|realising)|(?:forgot|(?:didnt|did not) "
+            r"(?:realize|realise|remember|notice)) (?:that )?(?:i|he|she|we|they) (?:had )?already|"
+            r"already (?:took|taken|had|given|gave)|mix(?:ed)? ?up|mixed (?:the|my|his|her|them)|"
+            r"confused (?:the|my|his|her|them)|(?:grabbed|picked up) the wrong|wrong (?:\w+ )?(?:"
+            r"pills?|tablets?|meds|medications?|medicines?|bottle|dose|prescription|one)|"
+            r"(?:thinking|thought) (?:it|they|that|those|these) (?:was|were) (?:mine|his|hers|"
+            r"theirs|candy|vitamins?|(?:my|his|her|their|a|an) \w+ (?:pills?|meds|medicine))|instead of (?:one|1|half"
+            r"|a half|mine|his|hers|theirs|(?:my|his|her|their) own)|oops)\b")
+# A mistake said only about timing or food is not a poisoning ("I accidentally took it late").
+_TIMING = re.compile(r"\b(?:late|early|wrong time|empty stomach|without (?:food|water|eating)|"
+                     r"with (?:food|a meal|milk|juice|grapefruit|coffee|tea|water)|after (?:eating|"
+                     r"a meal|dinner|breakfast|lunch)|before (?:eating|a meal|bed|breakfast))\b")
+_TOO_MUCH = re.compile(r"\b(?:twice|double|extra|too (?:much|many)|another|again|second|two|"
+                       r"both|more|\d+)\b")
+# A young child or a pet into medicines or household products.
+_CHILD_OR_PET = re.compile(
+    rf"\b{_YOUNG} {_GAP}{{0,6}}?(?:ate|eaten|swallowed|chewed|chewing|bit|bitten|licked|sucked on|"
+    rf"drank|drunk|got in ?to|gotten in ?to|got (?:a )?hold of|got ahold of|found) {_NOT_OWN}"
+    rf"{_GAP}{{0,5}}?{_MEDS}\b")
+# Dosing mistakes; read only when the message names a medicine or a dose ("I took the test
+# twice", "they both gave me advice" are not about medicines).
+_DOSING_ERRORS = [re.compile(p) for p in (
+    # a double dose, the dose twice, an extra one (not "twice a day", "twice in my life")
+    rf"\b(?:double ?dos(?:ed|ing)|doubled up|(?:took|"
+    rf"taken|had|gave|given|swallowed|injected|used) (?!away )(?:(?!only )\w+ ){{0,4}}?(?:a |an )?(?:double|"
+    rf"extra) (?:the |my |his |her |their )?(?:\w+ )?(?:dose|doses|dosage|amount|{_MEDS})|(?:took|"
+    rf"gave|given|swallowed|injected) (?:(?!only )\w+ ){{0,4}}?(?:twice|two times|double)\b(?! "
+    r"(?:a|per|each|every|daily|weekly|before|so far|ever|(?:in|this|last) (?:my|his|her|their|the|"
+    r"a|\d+|two|three|several|many|week|month|year|summer|winter))\b))",
+    # a caregiver's mistake: given too much, twice, the wrong medicine; two people both gave it
+    r"\b(?:gave|given) (?!me\b|us\b)(?:\w+ ){0,4}?(?:too (?:much|many)|the wrong|someone elses)"
+    r"|\bboth (?:\w+ )?(?:gave|given)\b",
+)]
+_MEDICINE_NAMED = re.compile(rf"\b(?:{_MEDS}|doses?|dosage|dosed|dosing)\b")
+# Any past intake read with a _MISTAKE marker in the same sentence.
+_INTAKE = re.compile(rf"\b(?:took|taken|swallowed|ate|eaten|gave|given|had|used|injected|drank|"
+                     rf"overdosed|doubled) (?:\w+ ){{0,5}}?(?:{_MEDS}|dose|doses|it|them|one|another|some|"
+                     r"more|extra|twice|again|\d+|two|three)\b")
+_MISTAKE_RE = re.compile(_MISTAKE)
+# Weaker: someone (not the asker) got into or ate some of another person's medicine. Beaten by
+# an overdose ("my daughter swallowed a whole bottle" stays 911: a teen's intent is unknown).
+_SOMEONE_INTO = [re.compile(p) for p in (
+    rf"\b(?:got|gotten) (?:in ?to|a ?hold of|ahold of) {_NOT_OWN}{_GAP}{{0,4}}?{_MEDS}\b",
+    rf"\b(?:ate|eaten|chewed|swallowed|took|taken) (?:some|one|a few|a couple|several|a handful|a "
+    rf"bunch|all|\d+|two|three|four) (?:\w+ )?of (?:my|our|your|(?:his|her|their|my|our) \w+s|"
+    rf"(?!his )\w+s) (?:\w+ ){{0,2}}?{_MEDS}\b",
+)]
+# "Poison Control" questions in the first-aid form: "what do I do, my dog ate my pills".
+_POISON_ACTION = re.compile(rf"\b(?:what (?:do|should|can|must) (?:i|we|you) do|what to do|first "
+                            rf"aid|call poison control)\b.*\b{_YOUNG} (?:\w+ ){{0,4}}?(?:eats|ate|"
+                            rf"swallows|swallowed|chews|chewed|gets into|got into) (?:\w+ ){{0,4}}?"
+                            rf"{_MEDS}\b|\b{_YOUNG} (?:\w+ ){{0,4}}?(?:eats|ate|swallows|swallowed|"
+                            rf"chews|chewed|gets into|got into) (?:\w+ ){{0,4}}?{_MEDS}\b.*\b(?:what"
+                            r" (?:do|should|can|must) (?:i|we|you) do|what to do)\b")
+
+# --- crisis: 988 -----------------------------------------------------------------------------
 # A crisis whoever asks: said of oneself, asking for a lethal amount, or for the crisis line.
 _CRISIS_ALWAYS = re.compile(
     r"\b(?:kill+|killing|kil|unalive|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|"
     r"hanging|shoot|shooting|drown|poison|starve|starving) (?:my ?self|me self)\b|\b(?:kms|"
     r"unalive|sewer slide|suicide (?:hotline|helpline|line)|crisis line|988|end(?:ing)? (?:it "
-    r"all|my (?:own )?life)|tak(?:e|ing) my (?:own )?life|(?:nobody|no one) (?:would|will) "
-    r"(?:even )?(?:miss me|care if i)|better off (?:dead|without me)|(?:no|dont see the|dont see "
-    r"any|whats the) (?:reason|point|will) (?:to|in|of) (?:live|living|life|go on|going on|be "
-    r"alive|being alive)|(?:dont|do not|no longer) want to (?:live|be alive|be here|exist|wake "
-    r"up|go on)|wish i (?:was|were|could be) dead|wish i (?:could )?die|wish i (?:was|were) "
-    r"never born|never wake up again|sleep (?:\w+ ){0,2}(?:forever|and never wake)|(?:cant|"
-    r"cannot) go on (?:like this|anymore|living)|not worth living|life isnt worth|done with "
-    r"(?:life|living)|tired of (?:living|being alive)|(?:slit|cut) my wrists|jump (?:off|from) "
-    r"(?:a|the) (?:bridge|building|roof)|(?:feel|feeling|felt) (?:\w+ )?suicidal|(?:take|takes|"
-    r"enough|many|much) (?:\w+ ){0,3}to (?:kill me|die))\b")
-# A crisis when said of a real person, not asked in general ("the risk of suicide").
+    r"all|my (?:own )?life)|tak(?:e|ing) my (?:own )?life|(?:nobody|no one|noone) (?:would|will) "
+    r"(?:even )?(?:miss me|care if i|notice (?:if|when) (?:i|im) (?:was |were |am )?(?:gone|dead|"
+    r"died|disappeared|not here|wasnt here))|better off (?:dead|without me|with me gone|if i (?:was|were|"
+    r"wasnt|werent|wasnt here|died|am gone|was gone|were gone|didnt exist))|(?:no|dont see (?:the|"
+    r"any)|(?:whats|what is) (?:even |really )?the|is there (?:even )?any|theres no|there is no) "
+    r"(?:real )?(?:reason|point|will|purpose) "
+    r"(?:to|in|of) (?:live|living|life|go on|going on|be alive|being alive|anything|it all|wake "
+    r"up|waking up|keep going|trying any ?more)|nothing (?:left )?to live for|(?:dont|do not|no "
+    r"longer) want(?:ing)? to (?:live|be alive|be here|exist|wake up|go on)|not wanting to (?:live|be "
+    r"alive|be here|exist|wake up|go on)|wish i (?:was|were|could be) "
+    r"dead|wish i (?:could )?die|wish i (?:was|were) never born|never wake up again|(?:sleep|fall "
+    r"asleep|close my eyes) (?:\w+ ){0,3}(?:and|then) (?:just )?(?:never|not|dont) (?:to )?wake|"
+    r"(?:hope|hoping|pray|praying|wish) (?:that )?(?:i )?(?:dont|do not|never|wont|will not|not "
+    r"to) wake up|sleep (?:\w+ ){0,2}forever|(?:cant|cannot) go on (?:like this|anymore|any more|"
+    r"living)|(?:cant|cannot|can not) (?:do|handle|bear) (?:this|it|life|any of this) any ?more|"
+    r"(?:cant|cannot|can not) take (?:it|this) any ?more$|not worth living|life isnt worth|(?:life|"
+    r"everything) (?:is|feels) (?:pointless|meaningless|hopeless)|done with (?:life|living|"
+    r"everything|it all|being alive)|tired of (?:living|being alive)|(?:slit|cut) my wrists|jump "
+    r"(?:off|from) (?:a|the) (?:bridge|building|roof)|(?:feel|feeling|felt) (?:\w+ )?suicidal|"
+    r"(?:take|takes|enough|many|much) (?:\w+ ){0,3}to (?:kill me|die)|(?:im|i am|i feel like|feel "
+    r"like|i feel|im just|im such) (?:such )?(?:a )?burden(?! of)|want (?:it all|everything|all "
+    r"of it|all this|my life) to (?:end|be over|stop)|(?:wish|want|wanna) (?:i could |to )?(?:just "
+    r")?(?:disappear forever|stop existing|cease to exist|not exist)|(?:by the time|when) (?:you|"
+    r"anyone|someone|somebody) (?:reads?|sees?|finds?) this|this is (?:my|the) last (?:message|"
+    r"goodbye|post|text))\b")
+# A crisis when said of a real person, not asked in general ("the risk of suicide", "is giving
+# away belongings a warning sign?"): the warning signs a relative notices, and saying it.
 _CRISIS = re.compile(
     r"\b(?:suicidal|self ?harm\w*|(?:commit|committed|committing|attempt|attempted|attempting|"
     r"tried|thinking about|thinking of|thought about|considering|planning|talking about|talks "
@@ -200,7 +335,77 @@ _CRISIS = re.compile(
     r"|(?<!\bam i )(?<!\bis he )(?<!\bis she )"
     r"\b(?:want|wants|wanna|going|gonna|plan|planning|thinking about|thinking of|tempted|ready|"
     r"trying) (?:to )?(?:\w+ )?(?:overdose|overdosing|od|end (?:it|things|everything)\b(?! with| "
-    r"for| off)|take (?:all|every|the whole|a whole|them all)|swallow (?:all|the whole|a whole))\b")
+    r"for| off)|take (?:all|every|the whole|a whole|them all)|swallow (?:all|the whole|a whole))\b"
+    # goodbye letters, goodbyes to everyone
+    r"|\b(?:wr[io]te|written|writing|writes|left|leaving|leaves|found|finding|sen[dt]\w*|post\w*|"
+    r"record\w*|shar\w*) (?:\w+ ){0,3}?(?:goodbye|good bye|farewell) (?:letters?|notes?|messages?|texts?|"
+    r"emails?|posts?|videos?|cards?)\b|\b(?:letters?|notes?|messages?|texts?|emails?|videos?) "
+    r"(?:\w+ ){0,5}?(?:saying|to say|that (?:said|says)) (?:goodbye|good bye|farewell|bye)\b"
+    r"|\b(?:say|says|said|saying|texted|texting|called|calling|"
+    r"messaged|messaging) (?:his |her |my |their )?(?:goodbyes?|good byes?|bye) to (?:everyone|"
+    r"everybody|all of (?:us|them|his|her|my|their)|all (?:his|her|my|their) \w+|the whole "
+    r"family|the family|us all)\b|\b(?:saying|said|say|says|told (?:\w+ )?|telling (?:\w+ )?)goodbye (?:\w+ ){0,4}?(?:like|as if|"
+    r"as though) (?:\w+ ){0,3}?(?:last|never|wont|not)\b|\b(?:called|calling|texted|texting|"
+    r"messaged|visited|visiting|rang) (?:everyone|everybody|all (?:of )?(?:us|them|his \w+|her \w+|"
+    r"my \w+)|the whole family|each of us) (?:\w+ ){0,2}?to say (?:goodbye|good bye|bye)\b"
+    # a burden, better off without him, cannot do this anymore: said of a relative
+    r"|\b(?:hes|shes|he is|she is|they are|(?:he|she|they) (?:feels?|thinks?) (?:like )?)(?: just)?"
+    r"(?: such)? a burden\b(?! of)|\bbetter off without (?:him|her|them)\b|\b(?:he|she|they) "
+    r"(?:cant|cannot|can not) (?:do|handle|take) (?:this|it|life) any ?more\b"
+    # stockpiling pills (not for a trip or a shortage: see _STOCK_BENIGN)
+    rf"|\b(?:stockpil\w*|hoard\w*|stash\w*|sav(?:e|es|ed|ing) (?:\w+ ){{0,3}}?up(?! for)|saving "
+    rf"(?:\w+ )?up|collect(?:s|ed|ing)|squirrel\w* away|secretly (?:saving|keeping|hiding)) "
+    rf"(?:up )?(?:\w+ ){{0,3}}?(?:{_MEDS}|them|those)\b|\b(?:sav\w*|keep\w*|kept|hid\w*|hiding|"
+    rf"putting aside|set\w* aside) (?:\w+ ){{0,4}}?(?:{_MEDS}|them) (?:\w+ ){{0,5}}?(?:take "
+    r"(?:them |those |it )?all|all (?:at once|together|in one go)|enough (?:to|for)|for when (?:i|"
+    r"he|she) (?:want|need|decide|am ready|is ready))\b"
+    # searching for a lethal amount
+    r"|\b(?:search\w*|googl\w*|look\w* up|looked up|research\w*|history|asked (?:me |about |how )"
+    r"|asking (?:me |about |how )|reading about) (?:\w+ ){0,6}?(?:lethal|fatal|deadly|painless "
+    r"(?:way|death|ways)|how to (?:die|kill|overdose|od|end)|how (?:many|much) (?:\w+ ){0,4}?(?:to|"
+    r"would|will|it takes|does it take|could|can) (?:\w+ ){0,2}?(?:die|kill|overdose|od|be fatal|"
+    r"be lethal|end))\b"
+    # a plan
+    r"|\b(?:made|make|making|have|has|had|got|came up with|worked out|figured out) (?:a |the |my |"
+    r"his |her )?(?:\w+ )?plan (?:to|for|of|on how to|how to) (?:\w+ ){0,2}?(?:end (?:it|things|"
+    r"everything|my|his|her|their)|die|dying|kill|killing|overdose|od|jump|hang|take (?:them|all|"
+    r"every|the whole))\b|\b(?:picked|chosen|chose|set|decided on) (?:a|the) (?:date|day|time|way|"
+    r"method) (?:to|for) (?:die|dying|do it|end|kill|go)\b|\b(?:have|has|had|made) a plan and (?:a|"
+    r"the) (?:date|pills|means|gun|rope)\b")
+# "suicidal thoughts" named as a side effect or a warning is a question, not a person's crisis.
+_AS_EFFECT = re.compile(r"\b(?:side ?effects?|adverse|warnings?|warns?|labels?|leaflet|insert|"
+                        r"listed|lists?|black box|boxed|fda|risk|risks|cause|causes|causing|"
+                        r"increase|increases|increased|linked|associated|such as|like|including)"
+                        r"(?: \w+){0,3}$")
+_EFFECT_AFTER = re.compile(r"^(?:\w+ ){0,4}(?:listed|as an? (?:possible )?(?:side effect|warning|"
+                           r"risk))\b")
+# Giving belongings away is a warning sign only with a sense of ending, and not when moving.
+_GIVING_AWAY = re.compile(
+    r"\b(?:giv\w*|gave|given) (?:all |most |some |many )?(?:of )?(?:my|his|her|their) (?:\w+ ){0,3}?"
+    r"\w+ away\b|\b(?:giv\w*|gave|given) away (?:all |most |some |many )?(?:of )?(?:my|his|her|"
+    r"their|everything)\b|\bgiv\w* (?:everything|it all|all of it) away\b")
+# Belongings as such ("his things") are a sign by themselves; a guitar needs a sense of ending.
+_ENDING = re.compile(
+    r"\b(?:(?:wont|will not|dont|do not|doesnt|does not|not going to|no longer) (?:need|be "
+    r"needing)|where (?:im|i am|hes|he is|shes|she is|i|he|she|theyre) (?:going|goes)|(?:wont|will"
+    r" not|not going to|not gonna) be (?:here|around)|goodbye|good bye|farewell|(?:after|when|once)"
+    r" (?:im|i am|hes|he is|shes|she is|i|he|she) (?:gone|dead|die|dies)|last (?:wish|wishes|time)|"
+    r"everything|all (?:of )?(?:his|her|my|their)|prized|favou?rite|suddenly|out of nowhere|things|"
+    r"stuff|belongings|possessions|valuables|treasures|keepsakes)\b")
+_BENIGN_AWAY = re.compile(r"\b(?:mov(?:e|es|ed|ing)|downsiz\w*|declutter\w*|charity|donat\w*|"
+                          r"garage sale|yard sale|minimalis\w*|outgr\w*|spring clean\w*|clean\w* "
+                          r"out|retir\w*|nursing home|assisted living|care home|estate|inherit\w*|"
+                          r"christmas|birthday|gifts?|(?:old|spare|extra|unused) (?:\w+ )?(?:clothes|"
+                          r"toys|books|things|stuff|furniture))\b")
+_STOCK_BENIGN = re.compile(r"\b(?:travel\w*|trip|vacation|holiday|abroad|insurance|shortage|"
+                           r"backorder\w*|hurricane|storm|disaster|emergency kit|refills?|run(?:ning)?"
+                           r" out|pharmacy|deploy\w*|prepper|supply chain|afford|cost|money|"
+                           r"coupons?)\b")
+_BENIGN_FAREWELL = re.compile(r"\b(?:retir\w*|cowork\w*|colleagues?|team|job|work|office|"
+                              r"graduat\w*|last day|mov(?:e|es|ed|ing)|class|school|vacation)\b")
+# "It was not an accident" after an ingestion is intent: the crisis notice.
+_NOT_ACCIDENT = re.compile(r"\b(?:wasnt|was not|werent|were not|not|isnt|is not|never) (?:an? )?"
+                           r"(?:accident|mistake)\b(?! (?:that|when|if))")
 
 _FIRST = frozenset("i im ive me we myself".split())
 _THIRD = frozenset("he hes him his she shes her my our their your".split())
@@ -231,21 +436,81 @@ def _real(s: str, start: int, question: bool, emergency: bool, third_only: bool 
     return not (words[0] in _QWORDS and not _PEOPLE & set(words))  # "is overdosing painful?"
 
 
-def detect(message: str) -> Literal["emergency", "crisis"] | None:
-    """Return "crisis", "emergency" or None. Crisis wins: its text also says to call 911."""
+def _found(patterns: list[re.Pattern[str]], s: str, q: bool, third_only: bool = False) -> bool:
+    """Does any pattern match `s` about a real person (see `_real`)?"""
+    return any(_real(s, m.start(), q, True, third_only) for p in patterns for m in p.finditer(s))
+
+
+def _crisis(s: str, q: bool) -> bool:
+    if _CRISIS_ALWAYS.search(s):
+        return True
+    for m in _CRISIS.finditer(s):
+        if m.group().startswith("suicidal") and (_AS_EFFECT.search(s[:m.start()].rstrip())
+                                                 or _EFFECT_AFTER.search(s[m.end():].lstrip())):
+            continue  # "Klonopin lists suicidal thoughts as a side effect"
+        if re.match(r"stockpil|hoard|stash|sav|collect|squirrel|secretly", m.group()) and \
+                _STOCK_BENIGN.search(s):
+            continue  # "stockpiling my meds before the trip"
+        if re.search(r"goodbye|good bye|farewell", m.group()) and _BENIGN_FAREWELL.search(s):
+            continue  # "a farewell email to my coworkers since I'm retiring"
+        if _real(s, m.start(), q, False):
+            return True
+    return False
+
+
+def _poisoning(s: str, q: bool, medicine_named: bool) -> bool:
+    """An accidental ingestion (young child or pet, a dosing mistake), said of a real person."""
+    if _found([_CHILD_OR_PET], s, q) or _POISON_ACTION.search(s):
+        return True
+    if not medicine_named:
+        return False
+    if _found(_DOSING_ERRORS, s, q):
+        return True
+    if _MISTAKE_RE.search(s) and not (_TIMING.search(s) and not _TOO_MUCH.search(s)):
+        return _found([_INTAKE], s, q)
+    return False
+
+
+Detected = Literal["emergency", "poisoning", "crisis"]
+
+
+def detect(message: str) -> Detected | None:
+    """Return "crisis", "emergency", "poisoning" or None, the most urgent found.
+
+    Crisis wins (its text also says to call 911). Then the signs of an emergency now (not
+    breathing, cannot be woken, seizure, collapse, blue lips) beat a poisoning; an accidental
+    ingestion (a young child or a pet, a double dose, "by mistake") beats an overdose; an
+    overdose (too much taken, intent unknown) is an emergency; a weaker poisoning (someone
+    got into another person's pills) comes last.
+    """
     sentences = _sentences(message)
     whole = " ".join(s for s, _ in sentences)
     mixed = bool(_ALCOHOL.search(whole) and re.search(rf"\b{_PILLS}\b", whole))
-    emergency = False
+    medicine_named = bool(_MEDICINE_NAMED.search(whole))
+    signs = overdose = poisoning = someone_into = False
     for s, q in sentences:
-        if _CRISIS_ALWAYS.search(s) or any(_real(s, m.start(), q, False)
-                                           for m in _CRISIS.finditer(s)):
+        if _crisis(s, q):
             return "crisis"
-        for pattern, third_only in _EMERGENCY + [(_UNWELL, False)] * mixed:
-            emergency = emergency or any(_real(s, m.start(), q, True, third_only)
-                                         for m in pattern.finditer(s))
-        emergency = emergency or bool(_ACTION.search(s) and _ACTION_TOPIC.search(s))
-    return "emergency" if emergency else None
+        for pattern, third_only in _SIGNS + [(_UNWELL, False)] * mixed:
+            signs = signs or _found([pattern], s, q, third_only)
+        action = _ACTION.search(s) and _ACTION_TOPIC.search(s)  # first aid: see _ACTION
+        signs = signs or bool(action and not action.group().startswith("overdos"))
+        overdose = overdose or _found(_OVERDOSE, s, q) or bool(action)
+        poisoning = poisoning or _poisoning(s, q, medicine_named)
+        someone_into = someone_into or _found(_SOMEONE_INTO, s, q, third_only=True)
+    ingested = overdose or poisoning or someone_into
+    if ingested and _NOT_ACCIDENT.search(whole):
+        return "crisis"  # "I took them all and it wasn't an accident"
+    if (m := _GIVING_AWAY.search(whole)) and _ENDING.search(whole) and not _BENIGN_AWAY.search(whole) \
+            and _real(whole, m.start(), "?" in message, False):
+        return "crisis"  # giving belongings away, with a sense of ending
+    if signs:
+        return "emergency"
+    if poisoning:
+        return "poisoning"
+    if overdose:
+        return "emergency"
+    return "poisoning" if someone_into else None
 
 
 _ADDICTION = re.compile(
@@ -266,4 +531,5 @@ def check(message: str, texts: SafetyTexts) -> Safety | None:
     kind = detect(message)
     if kind is None:
         return None
+    kind = "emergency" if kind == "poisoning" else kind  # no poisoning text here yet
     return Safety(kind, texts.emergency if kind == "emergency" else texts.crisis)

@@ -93,9 +93,11 @@ class Answer:
     markdown: str
     disclaimer: str
     searched_for: str | None = field(default=None, compare=False)
+    language: str = "en"  # the language of the reply's own texts (the question's, when a locale has it)
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract, exactly: question, status, safety, passages, markdown, disclaimer."""
+        """The JSON contract: question, status, safety, passages, markdown, disclaimer, and (added
+        later, as DESIGN.md allows) the reply's language."""
         return {
             "question": self.question,
             "status": self.status,
@@ -117,4 +119,5 @@ class Answer:
             ],
             "markdown": self.markdown,
             "disclaimer": self.disclaimer,
+            "language": self.language,
         }

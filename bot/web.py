@@ -4,7 +4,9 @@ that say who may embed the chat.
 `create_api` returns a FastAPI app; `app.py` mounts the Gradio chat on it, so the JSON API,
 its documentation (`/docs`, `/openapi.json`) and the chat share one server. The reply is
 exactly `Answer.to_dict()`, the JSON of DESIGN.md; a malformed request gets a 422 with a JSON
-body saying which field is wrong.
+body saying which field is wrong. A client over its rate limit gets 429 with Retry-After and
+the same JSON (status `invalid`) — unless the message describes an emergency or a crisis:
+then the reply is 200, with the notice, so that no client can drop it as an error.
 
 Embedding: `Settings.frame_ancestors` (BOT_FRAME_ANCESTORS) lists the origins allowed to put
 the chat in an `<iframe>` (the Content-Security-Policy `frame-ancestors` header on every
@@ -14,6 +16,7 @@ or call the API from the browser (CORS). `*` (the default) allows any site; `'no
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Literal
@@ -25,9 +28,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .config import Settings
 from .errors import ConfigError
-from .feedback import FeedbackLog
 from .guard import Guard
-from .pipeline import Bot
+from .service import Service
 
 _ORIGIN = re.compile(r"^(https?)://(\*\.)?([a-z0-9.-]+|\[[0-9a-f:]+\])(:[0-9]{1,5})?$", re.I)
 _FIX = ("write origins like https://forum.example.org separated by spaces (a leading *. allows "
@@ -97,24 +99,34 @@ class AnswerOut(BaseModel):
     passages: list[PassageOut]
     markdown: str = Field(description="what the chat shows: notice, quotes, [n] citations, sources, disclaimer")
     disclaimer: str
+    language: str = Field(description="language of the reply's own texts (the question's when a locale has it): en, es…")
 
 
-def create_api(bot: Bot, log: FeedbackLog | None, settings: Settings) -> FastAPI:
+def create_api(service: Service, settings: Settings) -> FastAPI:
     """The FastAPI app with `POST /api/ask`, the embedding headers and CORS."""
     api = FastAPI(title="Medical Q&A that quotes its sources", version="1",
                   description="Answers only by quoting trusted documents, with numbered citations. "
                               "Educational information, not medical advice.")
     # added first, so it sits innermost and its 401/413/429 replies still carry CORS and CSP headers
-    api.add_middleware(Guard, auth=settings.auth, rate=settings.rate_limit, max_body=settings.max_request_kb * 1024)
+    def oversize(head: bytes) -> bytes | None:  # a question too big to read: only its notice
+        question = question_head(head)
+        answer = service.bot.too_long(question, f"{len(question):,}+")
+        return json.dumps(answer.to_dict(), ensure_ascii=False).encode() if answer.safety else None
 
-    @api.post("/api/ask", response_model=None, responses={200: {"model": AnswerOut}}, tags=["ask"],
-              summary="Answer a question by quoting the documents")
-    def ask(body: AskRequest) -> JSONResponse:  # sync: FastAPI runs it in a worker thread
+    api.add_middleware(Guard, auth=settings.auth, max_body=settings.max_request_kb * 1024, oversize=oversize)
+
+    @api.post("/api/ask", response_model=None, tags=["ask"], summary="Answer a question by quoting the documents",
+              responses={200: {"model": AnswerOut}, 429: {"model": AnswerOut, "description": "over the rate limit"}})
+    def ask(body: AskRequest, request: Request) -> JSONResponse:  # sync: FastAPI runs it in a worker thread
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
-        answer = bot.ask(body.question, history)
-        if log is not None:
-            log.ask(answer, "api")
-        return JSONResponse(answer.to_dict())
+        client = service.client(request.headers, request.client.host if request.client else None)
+        reply = service.ask(body.question, history, client=client, via="api")
+        if not reply.retry_after:
+            return JSONResponse(reply.answer.to_dict())
+        data, wait = reply.answer.to_dict(), {"retry-after": str(reply.retry_after)}
+        if reply.answer.safety:
+            return JSONResponse(data, headers=wait)
+        return JSONResponse({"detail": data["markdown"].split("\n\n")[0], **data}, 429, headers=wait)
 
     policy = f"frame-ancestors {' '.join(frame_ancestors(settings.frame_ancestors))}"
 
@@ -130,6 +142,19 @@ def create_api(bot: Bot, log: FeedbackLog | None, settings: Settings) -> FastAPI
     api.add_middleware(CORSMiddleware, allow_origin_regex=cors_regex(settings.frame_ancestors),
                        allow_credentials=True, allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
     return api
+
+
+_ESCAPES = re.compile(r'(?:[^"\\]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*')
+
+
+def question_head(body: bytes) -> str:
+    """The readable start of the "question" string of a JSON body cut short (the rest unread)."""
+    text = body.decode("utf-8", "ignore")
+    start = re.search(r'"question"\s*:\s*"', text)
+    if not start:
+        return ""
+    raw = _ESCAPES.match(text, start.end())
+    return valid_unicode(json.loads(f'"{raw.group(0) if raw else ""}"'))
 
 
 def frame_ancestors(value: str) -> list[str]:

@@ -8,11 +8,30 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from bot.locale import Locales
+
 DATA = Path(__file__).resolve().parent / "data" / "hostile_questions.json"
 STATUSES = {"answered", "no_answer", "invalid"}
 _TAG = re.compile(r"<[A-Za-z/!?]")  # the start of an HTML tag, comment or declaration
 _LIVE_LINK = re.compile(r"(?<!\\)\]\(")  # `](` not escaped: a Markdown link or image target
 _AUTOLINK = re.compile(r"(?i)\b(?:(?:https?|ftp)://|www\.)")  # unescaped: GitHub-style autolinks
+
+
+def _trusted() -> tuple[str, ...]:
+    """The locale files' own Markdown (notices with helpline links): the only links the bot may make."""
+    texts = [t for loc in Locales.load().by_code.values()
+             for t in (loc.emergency, loc.poisoning, loc.crisis, loc.crisis_support, loc.addiction)]
+    return tuple(sorted(texts, key=len, reverse=True))
+
+
+TRUSTED = _trusted()
+
+
+def untrusted(markdown: str) -> str:
+    """The Markdown with the locale files' own texts taken out: what questions and documents made."""
+    for text in TRUSTED:
+        markdown = markdown.replace(text, "")
+    return markdown
 
 
 def load_cases() -> list[dict]:
@@ -50,7 +69,7 @@ def _walk(tokens):  # type: ignore[no-untyped-def]
 
 def assert_valid_answer(data: dict, case: dict) -> None:
     """One answer's JSON (as `Answer.to_dict()` gives it) meets the contract for this case."""
-    assert set(data) == {"question", "status", "safety", "passages", "markdown", "disclaimer"}
+    assert set(data) == {"question", "status", "safety", "passages", "markdown", "disclaimer", "language"}
     json.dumps(data, ensure_ascii=False).encode("utf-8")  # printable and sendable: no lone surrogates
     assert data["status"] in STATUSES
     expect = case["expect"]
@@ -65,4 +84,4 @@ def assert_valid_answer(data: dict, case: dict) -> None:
         assert data["safety"] and data["safety"]["kind"] == case["safety"], case["id"]
     if data["safety"]:
         assert data["markdown"].startswith(data["safety"]["message"])
-    assert_inert(data["markdown"], tuple(p["url"] for p in data["passages"] if p["url"]))
+    assert_inert(untrusted(data["markdown"]), tuple(p["url"] for p in data["passages"] if p["url"]))

@@ -30,7 +30,7 @@ def test_ask_and_vote_events_carry_question_status_passages_and_time_only(tmp_pa
     log.vote(rec, "down")
     ask, unanswered, vote = lines(log)
     assert log.path == tmp_path / "data" / FILE
-    assert set(ask) == {"time", "event", "question", "status", "passages", "via"}  # nothing about who asked
+    assert set(ask) == {"time", "event", "question", "status", "passages", "via", "safety"}  # nothing about who asked
     assert ask["passages"] == [{"doc": "a.md", "section": "Withdrawal", "start": 10, "end": 42}]
     assert (unanswered["status"], unanswered["passages"], unanswered["via"]) == ("no_answer", [], "api")
     assert vote == {**ask, "time": vote["time"], "event": "vote", "vote": "down"}

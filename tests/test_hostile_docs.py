@@ -19,7 +19,7 @@ from hostile import assert_inert
 from bot import Bot, Settings
 from bot.answer import compose
 from bot.ingest import MAX_FILE_MB, load_corpus, read_document, safe_url
-from bot.safety import load_texts
+from bot.locale import Locales
 from bot.schema import Hit
 
 SCRIPTY = (
@@ -113,9 +113,9 @@ def test_scripts_links_and_images_in_documents_are_quoted_as_inert_text(tmp_path
     assert_inert(answer.markdown, ("https://example.org/sleep",))
     # every passage, highlighted or not, with every section heading and title, is inert when quoted
     hits = [Hit(p, 0, 1.0, highlights=((0, len(p.text) // 2),)) for p in bot.index.passages]
-    composed = compose("q", hits, safety=None, texts=load_texts(None), titles=bot.titles, min_score=0, top_k=99)
+    composed = compose("q", hits, safety=None, texts=Locales.load().default, titles=bot.titles, min_score=0, top_k=99)
     assert_inert(composed.markdown, ("https://example.org/sleep",))
-    not_covered = compose("q", [], safety=None, texts=load_texts(None), titles=bot.titles, min_score=0, top_k=3)
+    not_covered = compose("q", [], safety=None, texts=Locales.load().default, titles=bot.titles, min_score=0, top_k=3)
     assert not_covered.status == "no_answer" and "Sleep" in not_covered.markdown
     assert_inert(not_covered.markdown)
 

@@ -32,12 +32,18 @@ def texts() -> SafetyTexts:
 
 
 def test_phrase_lists_are_big_enough():
-    assert all(len(PHRASES[kind]) >= 25 for kind in ("emergency", "crisis", "ordinary"))
+    sizes = {"emergency": 50, "poisoning": 30, "crisis": 50, "ordinary": 90}
+    assert all(len(PHRASES[kind]) >= size for kind, size in sizes.items())
 
 
 @pytest.mark.parametrize("message", PHRASES["emergency"])
 def test_emergency_phrasings(message):
     assert detect(message) == "emergency"
+
+
+@pytest.mark.parametrize("message", PHRASES["poisoning"])
+def test_poisoning_phrasings(message):
+    assert detect(message) == "poisoning"
 
 
 @pytest.mark.parametrize("message", PHRASES["crisis"])
@@ -94,6 +100,24 @@ def test_asking_for_a_lethal_amount_gets_the_crisis_notice():
     ],
 )
 def test_crisis_wins_over_emergency(message, expected):
+    assert detect(message) == expected
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("my toddler swallowed one of my pills", "poisoning"),
+        ("my toddler swallowed one of my pills and is not breathing", "emergency"),
+        ("grandma took her pills twice and is very hard to wake", "poisoning"),
+        ("grandma took her pills twice and we can't wake her", "emergency"),
+        ("my toddler swallowed my pills. I want to die", "crisis"),
+        ("my daughter swallowed a whole bottle of pills", "emergency"),  # a teen's intent is unknown
+        ("I took 20 of my pills and it was not an accident", "crisis"),
+    ],
+)
+def test_precedence_crisis_then_emergency_signs_then_poisoning(message, expected):
+    # Decided: signs of an emergency now beat a poisoning (911 first), and "hard to wake" after
+    # an accidental double dose stays a poisoning until the person cannot be woken.
     assert detect(message) == expected
 
 
@@ -182,6 +206,8 @@ def test_not_addiction_questions(message):
 def test_check_returns_the_matching_notice(texts):
     assert check("my friend is overdosing", texts) == Safety("emergency", texts.emergency)
     assert check("i want to kill myself", texts) == Safety("crisis", texts.crisis)
+    # until the poisoning notice has its own text, it shows the emergency one (911, Poison Control)
+    assert check("my toddler ate my pills", texts) == Safety("emergency", texts.emergency)
     assert check("What is Klonopin?", texts) is None
 
 
@@ -306,7 +332,7 @@ def test_random_garbage_never_crashes():
     alphabet = "abc xyz'’.?!\n\x00\u202e\u200b😀é0123456789" + "\u0301\u0308\u0327"
     for _ in range(500):
         message = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 300)))
-        assert detect(message) in (None, "emergency", "crisis")
+        assert detect(message) in (None, "emergency", "poisoning", "crisis")
         assert is_addiction_question(message) in (True, False)
     surrogates = "".join(chr(rng.randint(0xD800, 0xDFFF)) for _ in range(200))
     assert detect(surrogates) is None

@@ -26,11 +26,12 @@ from app import Chat, create_app, render
 from bot import Bot, ConfigError, Settings
 from bot.feedback import FeedbackLog
 from bot.index import build
+from bot.service import Service
 from bot.sources import Sources
 from bot.web import AnswerOut, cors_regex, frame_ancestors
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
-KEYS = ["question", "status", "safety", "passages", "markdown", "disclaimer"]  # DESIGN.md, in order
+KEYS = ["question", "status", "safety", "passages", "markdown", "disclaimer", "language"]  # DESIGN.md, in order
 
 
 @contextmanager
@@ -172,13 +173,14 @@ def test_the_web_component_script_is_served_with_what_it_imports(client: TestCli
     assert client.get("/" + asset).status_code == 200
 
 
-def test_the_widget_is_the_chat_without_the_header(client: TestClient):
+def test_the_widget_is_the_chat_with_a_one_line_header(client: TestClient):
     def texts(path: str) -> str:
         return json.dumps([c.get("props", {}) for c in client.get(path).json()["components"]])
 
     assert "Ask the documents" in texts("/config") and "Facts About Klonopin Addiction Treatment" in texts("/config")
-    assert "Ask the documents" not in texts("/widget/config")
-    assert "Your question" in texts("/widget/config")
+    widget = texts("/widget/config")
+    assert "Ask the documents" in widget and "Facts About Klonopin Addiction Treatment" not in widget
+    assert "Your question" in widget and "not medical advice" in widget and "(tel:911)" in widget
 
 
 def test_gradio_client_gets_the_answer_json(bot: Bot, web_settings: Settings):
@@ -187,32 +189,37 @@ def test_gradio_client_gets_the_answer_json(bot: Bot, web_settings: Settings):
     with live_server(create_app(bot, web_settings, None)) as url:
         client = Client(url + "/", verbose=False)
         assert client.predict(QUESTION, [], api_name="/ask") == json.loads(json.dumps(bot.ask(QUESTION).to_dict()))
-        box, messages = client.predict("<b>hi</b> klonopin withdrawal", api_name="/chat")
-        text = [m["content"] if isinstance(m["content"], str) else "".join(p["text"] for p in m["content"]) for m in messages]
-        assert box == "" and [m["role"] for m in messages] == ["user", "assistant", "assistant"]
-        assert text[0] == "&lt;b&gt;hi&lt;/b&gt; klonopin withdrawal"
-        assert text[1].startswith("**From the documents:**") and messages[2]["metadata"]["title"].startswith("Sources")
+        assert [e for e in client.view_api(print_info=False, return_format="dict")["named_endpoints"]] == ["/ask"]
 
 
 # --- the chat's handlers, without a browser -------------------------------------------------------------------------
 
+def turn(chat: Chat, text: str, messages: list, turns: list, lang: str = "en-US") -> tuple[list, list]:
+    """One question through the chat's two steps, as the browser runs them: screen, then answer."""
+    box, shown, messages, pending = chat.screen(text, messages, turns, lang)
+    assert box == "" and shown == messages
+    shown, messages, turns = chat.answer(pending, messages, turns, lang, "chat", None)
+    assert shown == messages
+    return messages, turns
+
+
 def test_chat_escapes_the_question_and_passes_earlier_questions(bot: Bot, tmp_path: Path):
-    chat = Chat(bot, FeedbackLog(tmp_path), Sources(bot.settings.corpus, bot.index.passages))
-    _, history, turns = chat.respond("How is Klonopin addiction treated?", [], [])
-    _, history, turns = chat.respond("what about <b>withdrawal</b>?", history, turns)
+    chat = Chat(Service(bot, FeedbackLog(tmp_path)), Sources(bot.settings.corpus, bot.index.passages))
+    history, turns = turn(chat, "How is Klonopin addiction treated?", [], [])
+    history, turns = turn(chat, "what about <b>withdrawal</b>?", history, turns)
     users = [m["content"] for m in history if m["role"] == "user"]
     assert users == ["How is Klonopin addiction treated?", "what about &lt;b&gt;withdrawal&lt;/b&gt;?"]
     assert "Searched for:* Klonopin addiction: what about" in history[-2]["content"]
     assert [t["question"] for t in turns] == ["How is Klonopin addiction treated?", "what about <b>withdrawal</b>?"]
-    _, fresh, turns = chat.respond("what about withdrawal?", [], turns)  # a cleared chat forgets the topic
+    fresh, turns = turn(chat, "what about withdrawal?", [], turns)  # a cleared chat forgets the topic
     assert "Searched for" not in fresh[1]["content"] and len(turns) == 1
 
 
 def test_a_thumb_on_any_message_of_an_answer_logs_that_answer(bot: Bot, tmp_path: Path):
     log = FeedbackLog(tmp_path)
-    chat = Chat(bot, log, Sources(bot.settings.corpus, bot.index.passages))
-    _, history, turns = chat.respond(QUESTION, [], [])
-    _, history, turns = chat.respond("Is it safe to drink alcohol?", history, turns)
+    chat = Chat(Service(bot, log), Sources(bot.settings.corpus, bot.index.passages))
+    history, turns = turn(chat, QUESTION, [], [])
+    history, turns = turn(chat, "Is it safe to drink alcohol?", history, turns)
     first_sources = turns[0]["messages"][-1]
     chat.like(turns, gr.LikeData(None, {"index": first_sources, "value": "", "liked": False}))
     chat.like(turns, gr.LikeData(None, {"index": turns[1]["messages"][0], "value": "", "liked": True}))
@@ -225,8 +232,27 @@ def test_a_thumb_on_any_message_of_an_answer_logs_that_answer(bot: Bot, tmp_path
 def test_render_puts_the_notice_first_and_the_sources_in_a_collapsed_panel(bot: Bot):
     answer = bot.ask("My dad took a whole bottle of Klonopin and won't wake up")
     assert answer.safety is not None and answer.hits
-    main, panel = render(answer, Sources(bot.settings.corpus, bot.index.passages))
+    main, panel = render(answer, Sources(bot.settings.corpus, bot.index.passages), bot.texts)
     assert main["content"].startswith('<div class="notice notice-emergency" role="alert">\n\n' + answer.safety.message)
     assert main["content"].index("</div>") < main["content"].index("> ") < main["content"].index("[1]")
     assert panel["metadata"]["title"].startswith("Sources") and panel["metadata"]["status"] == "done"
-    assert len(render(bot.ask("?!"), Sources(bot.settings.corpus, ()))) == 1  # no passages, no panel
+    assert len(render(bot.ask("?!"), Sources(bot.settings.corpus, ()), bot.texts)) == 1  # no passages, no panel
+
+
+def test_the_chat_shows_the_notice_at_once_then_replaces_it_with_the_whole_answer(bot: Bot):
+    chat = Chat(Service(bot), Sources(bot.settings.corpus, bot.index.passages))
+    _, shown, messages, pending = chat.screen("My dad took a whole bottle of Klonopin and won't wake up", [], [], "en-US")
+    assert [m["role"] for m in shown] == ["user", "assistant"]
+    assert shown[1]["content"] == f'<div class="notice notice-emergency" role="alert">\n\n{bot.texts.emergency}\n\n</div>'
+    shown, messages, turns = chat.answer(pending, messages, [], "en-US", "chat", None)
+    assert [m["role"] for m in shown] == ["user", "assistant", "assistant"]  # the answer, then its sources
+    assert shown[1]["content"].startswith(f'<div class="notice notice-emergency" role="alert">\n\n{bot.texts.emergency}')
+    assert shown[1]["content"].count("notice-emergency") == 1 and turns[0]["messages"] == [1, 2]
+
+
+def test_a_crisis_reply_is_kind_and_never_says_not_found(bot: Bot):
+    for message in ["i dont want to live anymore", "I have been giving my things away and wrote goodbye letters"]:
+        answer = bot.ask(message)
+        assert answer.safety and answer.safety.kind == "crisis", message
+        assert bot.texts.crisis_support in answer.markdown
+        assert "could not find" not in answer.markdown and "Try asking" not in answer.markdown

@@ -1,9 +1,10 @@
 """The public web endpoint under attack: hostile questions through the HTTP API and the chat (never
 a 500, nothing live in what is shown), and the guard around the app: optional password, request
-size limit, per-client rate limit answering 429, no uploads, nothing on the web that writes.
+size limit, per-client rate limit answering 429, no uploads, nothing on the web that writes — and
+no limit that withholds an emergency or crisis notice.
 
-The bot runs on the fake embedder; the app is `app.create_app`, wrapped in `bot.guard.Guard`
-as the server runs it.
+The bot runs on the fake embedder; the app is `app.create_app` as the server runs it, its guard
+and rate limit configured from `Settings`.
 """
 
 from __future__ import annotations
@@ -19,19 +20,20 @@ from pathlib import Path
 import pytest
 from conftest import SEED_CORPUS, FakeEmbedder
 from fastapi.testclient import TestClient
-from hostile import assert_inert, assert_valid_answer, load_cases, question
-from starlette.middleware import Middleware
+from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, question
 
 from app import Chat, create_app
 from bot import Bot, Settings
 from bot.feedback import FeedbackLog
-from bot.guard import Guard, RateLimiter
+from bot.guard import RateLimiter
 from bot.index import build
+from bot.service import Service
 from bot.sources import Sources
 
 CASES = load_cases()
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
-_NOTICE = re.compile(r'\A<div class="notice notice-(emergency|crisis)" role="alert">\n\n(.*?)\n\n</div>\n\n', re.S)
+EMERGENCY = "my dad took all his klonopin pills and he is not breathing"
+_NOTICE = re.compile(r'\A<div class="notice notice-(emergency|crisis)" role="alert">\n\n(.*?)\n\n</div>(?:\n\n|\Z)', re.S)
 
 
 @pytest.fixture(scope="module")
@@ -43,32 +45,35 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, Settings]:
     return Bot.load(settings=settings, embedder=fake), settings
 
 
-def guarded(web: tuple[Bot, Settings], **guard: object) -> TestClient:
-    """The app with the guard as its innermost middleware (as `create_api` would add it first), so
-    the CORS and Content-Security-Policy headers are on the guard's own 401, 413 and 429 too."""
+def served(web: tuple[Bot, Settings], **changes: object) -> TestClient:
+    """The app as the server runs it, wide open but for these settings (auth, rate_limit, max_request_kb...)."""
     bot, settings = web
-    # the app's own guard (from Settings) is opened wide here, so the one under test decides
-    wide = replace(settings, rate_limit=0, max_request_kb=1 << 20, auth="")
-    app = create_app(bot, wide, FeedbackLog(settings.data))
-    app.user_middleware.append(Middleware(Guard, **guard))
-    return TestClient(app)
+    wide = replace(settings, rate_limit=0, max_request_kb=16 * 1024, auth="")
+    return TestClient(create_app(bot, replace(wide, **changes), FeedbackLog(settings.data)))
+
+
+def chat_turn(chat: Chat, text: str, messages: list, turns: list, lang: str = "en-US") -> tuple[list, list]:
+    """One question through the chat's two steps, as the browser runs them: screen, then answer."""
+    _, shown, messages, pending = chat.screen(text, messages, turns, lang)
+    shown, messages, turns = chat.answer(pending, messages, turns, lang, "chat", None)
+    return messages, turns
 
 
 def test_guard_is_configured_from_settings(web):
     bot, settings = web
-    strict = replace(settings, rate_limit=3, max_request_kb=1, auth="pw")  # the 413 below counts as one ask
+    strict = replace(settings, rate_limit=3, max_request_kb=1, auth="pw")
     with TestClient(create_app(bot, strict, FeedbackLog(settings.data))) as client:
         assert client.post("/api/ask", json={"question": "What is Klonopin?"}).status_code == 401
         auth = {"Authorization": "Bearer pw"}
         assert client.post("/api/ask", json={"question": "x" * 2000}, headers=auth).status_code == 413
-        codes = [client.post("/api/ask", json={"question": "What is Klonopin?"}, headers=auth).status_code for _ in range(3)]
-        assert codes == [200, 200, 429]
+        codes = [client.post("/api/ask", json={"question": "What is Klonopin?"}, headers=auth).status_code for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
 
 
 @pytest.fixture(scope="module")
 def open_client(web) -> Iterator[TestClient]:
     """The app with the guard's defaults but no rate limit, so every case gets through."""
-    with guarded(web, rate=0, max_body=16 * 2**20) as client:
+    with served(web) as client:
         yield client
 
 
@@ -100,47 +105,69 @@ def test_malformed_or_hostile_bodies_never_get_a_500(open_client, body):
 def test_chat_shows_nothing_live(web, case):
     """What the chat shows for a hostile question: the question escaped, the answer and its sources inert."""
     bot, settings = web
-    chat = Chat(bot, None, Sources(settings.corpus, bot.index.passages))
-    _, messages, turns = chat.respond(question(case), [], [])
+    chat = Chat(Service(bot), Sources(settings.corpus, bot.index.passages))
+    messages, turns = chat_turn(chat, question(case), [], [])
     user, *shown = messages
     assert user["role"] == "user"
     assert_inert(user["content"])
     for message in shown:
         content = message["content"]
         if m := _NOTICE.match(content):  # the app's own notice box around the fixed safety text
-            assert m.group(2) == bot.texts.emergency.strip() or m.group(2) == (bot.texts.crisis.strip())
+            assert m.group(2) in TRUSTED
             content = content[m.end():]
+        for text in TRUSTED:
+            content = content.replace(text, "")
         assert_inert(content)
-    follow = chat.respond("and what about it?", messages, turns)[1]
+    follow = chat_turn(chat, "and what about it?", messages, turns)[0]
     assert all("<script" not in m["content"] for m in follow)
 
 
-def test_chat_event_endpoint_takes_hostile_input(open_client):
-    """The chat's own HTTP endpoint (as the browser calls it) answers hostile text without an error."""
+def test_gradio_api_endpoint_takes_hostile_input(open_client):
+    """The page's Gradio API endpoint (as `gradio_client` calls it) answers hostile text without an error."""
     for text in ["<script>alert(1)</script>", "\x00\ud800", "x" * 100_000, "[a](javascript:alert(1))"]:
-        r = open_client.post("/gradio_api/call/chat", content=json.dumps({"data": [text, []]}),
+        r = open_client.post("/gradio_api/call/ask", content=json.dumps({"data": [text, []]}),
                              headers={"content-type": "application/json"})
         assert r.status_code == 200, r.text[:300]
         event = r.json()["event_id"]
-        stream = open_client.get(f"/gradio_api/call/chat/{event}").text
+        stream = open_client.get(f"/gradio_api/call/ask/{event}").text
         assert "event: complete" in stream and "event: error" not in stream, stream[:500]
 
 
 # --- the guard ------------------------------------------------------------------------------------
 
 def test_rate_limit_answers_429_per_client(web):
-    with guarded(web, rate=3, window=60) as client:
+    with served(web, rate_limit=3) as client:
         codes = [client.post("/api/ask", json={"question": QUESTION}).status_code for _ in range(5)]
         assert codes == [200, 200, 200, 429, 429]
         r = client.post("/api/ask", json={"question": QUESTION})
         assert r.status_code == 429 and 0 < int(r.headers["retry-after"]) <= 60
         assert "wait" in r.json()["detail"] and r.headers["content-type"] == "application/json"
+        assert r.json()["status"] == "invalid" and r.json()["safety"] is None  # the answer's JSON shape too
         assert r.headers["content-security-policy"].startswith("frame-ancestors")
         embedded = client.post("/api/ask", json={"question": QUESTION}, headers={"origin": "https://forum.example.org"})
         assert embedded.status_code == 429 and embedded.headers["access-control-allow-origin"] == "https://forum.example.org"
         assert client.get("/").status_code == 200  # reading the page is not limited
-        chat = client.post("/gradio_api/call/chat", json={"data": [QUESTION, []]})
-        assert chat.status_code == 429  # the chat asks through the same budget
+        event = client.post("/gradio_api/call/ask", json={"data": [QUESTION, []]}).json()["event_id"]
+        assert "Too many questions" in client.get(f"/gradio_api/call/ask/{event}").text  # the same budget
+
+
+def test_a_rate_limited_emergency_or_crisis_still_gets_its_notice(web):
+    with served(web, rate_limit=1) as client:
+        assert client.post("/api/ask", json={"question": QUESTION}).status_code == 200
+        assert client.post("/api/ask", json={"question": QUESTION}).status_code == 429
+        for message, kind in [(EMERGENCY, "emergency"), ("i dont want to live anymore", "crisis")]:
+            r = client.post("/api/ask", json={"question": message})
+            assert r.status_code == 200 and 0 < int(r.headers["retry-after"]) <= 60  # a reply no client drops
+            data = r.json()
+            assert data["safety"]["kind"] == kind and data["markdown"].startswith(data["safety"]["message"])
+            assert data["status"] == "invalid" and data["passages"] == [] and "wait" in data["markdown"]
+            assert "could not find" not in data["markdown"]
+    bot, settings = web
+    chat = Chat(Service(bot, limiter=RateLimiter(1)), Sources(settings.corpus, bot.index.passages))
+    messages, turns = chat_turn(chat, QUESTION, [], [])
+    messages, turns = chat_turn(chat, EMERGENCY, messages, turns)
+    last = messages[-1]["content"]
+    assert last.startswith('<div class="notice notice-emergency" role="alert">') and "Too many questions" in last
 
 
 def test_rate_limit_counts_each_client_alone():
@@ -155,17 +182,17 @@ def test_rate_limit_counts_each_client_alone():
 
 
 def test_rate_limit_uses_the_proxy_address_only_when_trusted(web):
-    with guarded(web, rate=1, trust_proxy=True) as client:
+    with served(web, rate_limit=1, trust_proxy=True) as client:
         for ip in ("203.0.113.1", "203.0.113.2"):
             assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": ip}).status_code == 200
         assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "203.0.113.1"}).status_code == 429
-    with guarded(web, rate=1) as client:  # not trusted: a forged header does not buy more questions
+    with served(web, rate_limit=1) as client:  # not trusted: a forged header does not buy more questions
         assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "1.1.1.1"}).status_code == 200
         assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "2.2.2.2"}).status_code == 429
 
 
 def test_request_size_limit(web):
-    with guarded(web, max_body=4096) as client:
+    with served(web, max_request_kb=4) as client:
         assert client.post("/api/ask", json={"question": "x" * 3000}).status_code == 200
         big = client.post("/api/ask", json={"question": "x" * 10_000})
         assert big.status_code == 413 and "KB" in big.json()["detail"]
@@ -177,11 +204,22 @@ def test_request_size_limit(web):
             yield b'"}'
 
         assert client.post("/api/ask", content=chunked(), headers={"content-type": "application/json"}).status_code == 413
-        assert client.post("/gradio_api/call/chat", json={"data": ["x" * 10_000, []]}).status_code == 413
+        assert client.post("/gradio_api/call/ask", json={"data": ["x" * 10_000, []]}).status_code == 413
+
+
+def test_a_question_over_the_size_limit_that_describes_an_emergency_gets_its_notice(web):
+    with served(web, max_request_kb=4) as client:
+        for story in [EMERGENCY + ". " + "We were at home all day. " * 400, "ya no quiero seguir viviendo " * 400]:
+            r = client.post("/api/ask", json={"question": story})
+            assert r.status_code == 200, r.text[:200]
+            data = r.json()
+            assert data["safety"] and data["status"] == "invalid" and data["passages"] == []
+            assert data["markdown"].startswith(data["safety"]["message"]) and "2,000" in data["markdown"]  # the limit
+        assert client.post("/api/ask", json={"question": "We were at home all day. " * 400}).status_code == 413
 
 
 def test_password(web):
-    with guarded(web, auth="s3cret pass") as client:
+    with served(web, auth="s3cret pass") as client:
         for path in ("/", "/widget/", "/docs", "/gradio.js"):
             r = client.get(path)
             assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Basic")
@@ -193,7 +231,7 @@ def test_password(web):
         assert client.get("/", headers={"authorization": f"Basic {right}"}).status_code == 200
         r = client.post("/api/ask", json={"question": QUESTION}, headers={"authorization": "Bearer s3cret pass"})
         assert r.status_code == 200 and r.json()["status"] == "answered"
-    with guarded(web) as client:  # no password set: open
+    with served(web) as client:  # no password set: open
         assert client.get("/").status_code == 200
 
 
@@ -209,7 +247,7 @@ def tree_digest(folder: Path) -> str:
 def test_read_only(web, tmp_path):
     bot, settings = web
     before = tree_digest(Path(settings.index)), tree_digest(Path(settings.corpus))
-    with guarded(web) as client:
+    with served(web) as client:
         for path in ("/gradio_api/upload", "/widget/gradio_api/upload", "/upload"):
             r = client.post(path, files={"files": ("x.txt", b"Injected\n\nText.\n", "text/plain")})
             assert r.status_code == 403, (path, r.status_code)
@@ -222,12 +260,12 @@ def test_read_only(web, tmp_path):
 
 def test_no_identifiers_in_the_feedback_log(web):
     bot, settings = web
-    with guarded(web, rate=0, trust_proxy=True) as client:
+    with served(web, trust_proxy=True) as client:
         client.post("/api/ask", json={"question": "What is Klonopin?"},
                     headers={"x-forwarded-for": "198.51.100.77", "user-agent": "UniqueAgent/9.9", "cookie": "sid=abc123"})
     log = (Path(settings.data) / "feedback.jsonl").read_text()
     assert "What is Klonopin?" in log
     for identifier in ("198.51.100.77", "testclient", "UniqueAgent", "abc123"):
         assert identifier not in log
-    assert all(set(json.loads(line)) <= {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for"}
-               for line in log.splitlines()), log.splitlines()[0]
+    keys = {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for", "safety"}
+    assert all(set(json.loads(line)) <= keys for line in log.splitlines()), log.splitlines()[0]

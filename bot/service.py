@@ -1,0 +1,49 @@
+"""Ask, within the rate limit, and log: the one path every door takes (the API, the chat, the widget).
+
+`Service.ask` screens the message for an emergency or a crisis before anything can refuse it:
+a client over its rate limit still gets the notice (the question is not searched, and the
+reply says when to ask again). The limit counts questions per client address, in memory, for
+one window, and is never logged.
+
+Left out: limits shared across server processes; who the client is (the web layer says).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .dialogue import Turn
+from .feedback import FeedbackLog
+from .guard import RateLimiter, client_address
+from .pipeline import Bot
+from .schema import Answer
+
+
+@dataclass(frozen=True)
+class Reply:
+    answer: Answer
+    retry_after: int = 0  # seconds until the client may ask again; 0: it was answered
+    record: dict[str, Any] | None = None  # what the feedback log holds, for a later thumb
+
+
+class Service:
+    def __init__(self, bot: Bot, log: FeedbackLog | None = None, limiter: RateLimiter | None = None, *,
+                 trust_proxy: bool = False) -> None:
+        self.bot, self.log, self.limiter, self.trust_proxy = bot, log, limiter, trust_proxy
+
+    def client(self, headers: Mapping[str, str], peer: str | None) -> str:
+        """Who a request counts as for the rate limit (see `guard.client_address`)."""
+        return client_address(headers, peer, self.trust_proxy)
+
+    def ask(self, question: str, history: Sequence[Turn] = (), *, client: str = "", via: str = "api",
+            page: str | None = None) -> Reply:
+        wait = self.limiter.check(client or "unknown") if self.limiter else 0.0
+        if wait:
+            seconds = math.ceil(wait)
+            return Reply(self.bot.limited(question, seconds, page), seconds)
+        answer = self.bot.ask(question, history, page=page)
+        record = self.log.ask(answer, via) if self.log else None
+        return Reply(answer, 0, record)
