@@ -50,7 +50,7 @@ CSS = """
 .notice p, .notice strong, .notice a { color: #410e0b !important; }
 .notice-crisis { border-left-color: #4a2a8a; background: #eee8fb; }
 .notice-crisis p, .notice-crisis strong, .notice-crisis a { color: #21133d !important; }
-.notice a, .helplines a { text-decoration: underline; font-weight: 700; }
+.notice a, .helplines a { text-decoration: underline; font-weight: 700; white-space: nowrap; }
 .helplines { background: #fdecea; border-radius: 6px; padding: .2em .7em; }
 .helplines p, .helplines a, .helplines strong { color: #410e0b !important; }
 .header h1 { margin: 0 0 .2em; font-size: 1.6em; }
@@ -60,16 +60,20 @@ CSS = """
 .thought-group .content, .thought-group .content p { font-size: 14px !important; }
 footer, footer button, footer a { color: #52525b !important; }
 @media (max-width: 480px) {
-  .gradio-container .main { padding: 6px !important; }
+  .message-row.bubble { margin: 8px 2px 6px !important; max-width: 100% !important; }
   .header h1 { font-size: 1.15em; }
   .header p { font-size: 13px; line-height: 1.3; }
 }
 """
 WIDGET_CSS = """
-.gradio-container .main { padding: 4px !important; }
+/* the frame never scrolls: the conversation takes the height the header and the box leave */
+#conversation { flex: 1 1 0 !important; min-height: 160px !important; height: auto !important; }
 .header h1 { font-size: 1.05em; margin: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .header p, .helplines p { font-size: 12px; line-height: 1.3; margin: .1em 0; }
 """
+# Gradio scopes `css` to its content; the page's own padding is outside it, so it goes in <head>.
+HEAD = '<style>@media (max-width: 480px) { .gradio-container .app { padding: 6px !important; } }</style>'
+WIDGET_HEAD = '<style>.gradio-container .app { padding: 4px !important; }</style>'
 # When an answer arrives, the chat shows its top (the notice, when there is one), not its end:
 # the latest user message is scrolled to the top of the conversation box, and the box into the
 # window. It watches the DOM because Gradio's own autoscroll (turned off) only knows "bottom".
@@ -79,13 +83,15 @@ SCROLL_JS = """
   const show = () => {
     const log = document.querySelector('#conversation [role=log]');
     if (!log) return;
-    const turns = log.querySelectorAll('.user-row');
-    const bots = log.querySelectorAll('.bot-row');
-    const count = turns.length * 1000 + bots.length;
-    if (!turns.length || count === last) return;
+    const rows = [...log.querySelectorAll('.user-row, .bot-row')];
+    const i = rows.map(r => r.classList.contains('user-row')).lastIndexOf(true);
+    const count = rows.length * 1000 + i;
+    if (i < 0 || count === last) return;
     last = count;
-    const turn = turns[turns.length - 1];
-    const top = turn.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
+    const user = rows[i], answer = rows[i + 1];
+    const at = el => el.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
+    let top = at(user);  // the question, then its answer; a long question shows only its end
+    if (answer) top = Math.max(top, at(answer) - Math.min(user.offsetHeight, log.clientHeight * 0.25));
     log.scrollTo({top: Math.max(0, top - 4)});
     const box = log.getBoundingClientRect();
     if (box.top < 0 || box.top > window.innerHeight * 0.5) log.scrollIntoView({block: 'start'});
@@ -196,7 +202,7 @@ def create_blocks(chat: Chat, settings: Settings, locale: Locale, links: str, *,
     with gr.Blocks(title=ui["title"], analytics_enabled=False, fill_height=widget) as blocks:
         gr.Markdown(header(bot, locale, links, widget=widget), elem_classes=["header"])
         conversation = gr.Chatbot(
-            label=ui["chat_label"], height="calc(100vh - 236px)" if widget else "70vh", min_height=200 if widget else None,
+            label=ui["chat_label"], height="100%" if widget else "70vh",
             elem_id="conversation", layout="bubble", autoscroll=False, scale=1 if widget else None,
             examples=[{"text": e} for e in examples(bot, settings, locale)], latex_delimiters=[],
             sanitize_html=True, allow_tags=False, feedback_options=("Like", "Dislike"), group_consecutive_messages=True,
@@ -261,7 +267,7 @@ def create_app(bot: Bot, settings: Settings | None = None, feedback: FeedbackLog
             links = " · ".join(f"[{escape(other.name)}](?lang={other.language})" for other in locales if other is not loc)
             blocks = create_blocks(chat, settings, loc, links, widget=widget)
             app = gr.mount_gradio_app(api, blocks, path=path, footer_links=[] if widget else ["api"],
-                                      css=CSS + WIDGET_CSS * widget, **common)
+                                      css=CSS + WIDGET_CSS * widget, head=WIDGET_HEAD if widget else HEAD, **common)
     app.add_middleware(LanguageRedirect, prefixes=prefixes, default=bot.texts.language)
     return app
 

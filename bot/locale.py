@@ -8,9 +8,10 @@ health words (to search English documents) and `[detect]`, the safety rules as d
 whose files add languages or replace bundled locales; BOT_SAFETY_TEXTS replaces the default.
 
 `Locales.for_message` picks the locale a message is answered in: its language (`language.py`),
-else the page's. `Locales.check` screens a message with EVERY language's rules (the English
-detector in `safety.py`, and each locale's `[detect]`): a Spanish message with an English
-word, or a misread language, still gets its notice, in the message's language.
+else the page's. `Locales.check` screens every message with EVERY language's rules (the English
+detector in `safety.py`, and each locale's `[detect]`): a Spanish message with English words,
+or a misread language, still gets its notice, in the message's language. Only the English
+detector's typo correction is kept to English messages ("suicidas" is Spanish, not a typo).
 
 Left out: plural rules beyond one/many, right-to-left layout, per-region spelling variants.
 """
@@ -183,7 +184,8 @@ class Locales:
 
     def detect(self, message: str) -> Kind | None:
         """The most urgent kind any language's rules find: crisis > emergency > poisoning."""
-        kinds = [safety.detect(message)] + [r.detect(message) for r in self.rules]
+        english = self.guesser.guess(message, "en") == "en"
+        kinds = [safety.detect(message, fuzzy=english)] + [r.detect(message) for r in self.rules]
         return max((k for k in kinds if k), key=_RANK.__getitem__, default=None)
 
     def check(self, message: str, locale: Locale) -> Safety | None:

@@ -115,7 +115,7 @@ _INVISIBLE = re.compile("[\u0300-\u036f\u00ad\u034f\u061c\u180e\u200b-\u200f\u20
                         "\u2060-\u206f\ufeff]")  # accents, zero-width and direction marks
 
 
-def _sentences(message: str) -> list[tuple[str, bool]]:
+def _sentences(message: str, fuzzy: bool = True) -> list[tuple[str, bool]]:
     """Canonical sentences ("my dad wont wake up"), each with whether it ended in '?'."""
     if len(message) > _HEAD + _TAIL:
         message = message[:_HEAD] + "\n" + message[-_TAIL:]
@@ -127,7 +127,7 @@ def _sentences(message: str) -> list[tuple[str, bool]]:
     text = re.sub(r"([a-z])\1\1+", r"\1\1", text)  # "helppppp", "pleeease"
     out = []
     for body, end in re.findall(r"([^.!?;\n]*)([.!?;\n]*)", text):
-        words = " ".join(_canon(w) for w in re.findall(r"[a-z]+|\d+", body))
+        words = " ".join(_canon(w) if fuzzy else w for w in re.findall(r"[a-z]+|\d+", body))
         if words:
             out.append((words, "?" in end))
     return out
@@ -180,7 +180,41 @@ _SIGNS = [(re.compile(p.lstrip("~")), p[0] == "~") for p in (
     r"|\b(?:seizing|convulsing)\b(?! up)|\bfitting (?:right now|now|on the|again)\b",
     r"\bchest (?:pain|pains|hurts|is hurting|is tight|feels tight)\b|\bpain in (?:my|his|her|"
     r"the) chest\b|\bhaving an? heart attack\b",
+    # a stroke: a drooping face, slurred speech, one side numb or weak
+    r"\b(?:face|mouth|smile) (?:is |has |went |looks |started )?(?:drooping|droopy|drooped|sagging|"
+    r"crooked|lopsided|uneven)\b|\b(?:suddenly|all of a sudden|out of nowhere|started) (?:\w+ )?"
+    r"(?:slurring|slurred) (?:his |her |my |their )?(?:words|speech)\b|"
+    r"\b(?:one|left|right) side of (?:his|her|my|their) (?:body|face) (?:is |went |feels |has gone |"
+    r"got )?(?:numb|weak|limp|paralyzed|paralysed|dead|drooping|tingling)\b|\b(?:having|is having|"
+    r"having had) an? (?:\w+ )?stroke\b",
+    # choking, a throat closing, anaphylaxis
+    r"\b(?:is|hes|shes|im|are|started|keeps|was) choking\b(?! on (?:my|his|her) (?:words|tears))|"
+    r"\bchoking (?:and|cant|on (?:a|the|his|her|some) (?:\w+ )?(?:food|piece|candy|grape|toy|coin))\b|"
+    r"\b(?:throat|airway) (?:is |feels |keeps |started )?(?:swelling|swollen|closing|closing up|"
+    r"tightening)\b|\btongue (?:is )?(?:swelling up|closing)|\banaphyla\w*\b|\bepi ?pens? (?:isnt|is not|didnt|did not|not|wont|doesnt) "
+    r"(?:work|working|help|helping)\b",
+    # bleeding that will not stop, blood vomited or coughed up
+    r"\b(?<!period )(?<!menstrual )(?:bleeding|blood) (?:\w+ ){0,3}?(?:wont|will not|doesnt|does not|"
+    r"isnt|is not|cant|cannot) (?:stop|stopping)\b(?! for (?:\w+ )?(?:days|weeks|months))|\b(?:cant|cannot|couldnt) (?:get (?:it|the bleeding|the blood) to )?stop "
+    r"(?:the )?bleeding\b|\b(?:gushing|spurting|pouring) (?:out )?blood\b|\bblood (?:is |was |keeps )?"
+    r"(?:gushing|spurting|pouring)\b|\b(?:leg|arm|hand|head|wound|cut|neck|foot|finger|wrist) (?:is |"
+    r"keeps |was )?(?:gushing|spurting)\b|\b(?:so much|a lot "
+    r"of|lots of|tons of|too much) blood\b(?! (?:in|on) (?:my|his|her|the) (?:stool|urine|pee|poop|"
+    r"snot|mucus|phlegm|spit|period|pad|tissue))|\b(?:vomiting|throwing up|threw up|coughing up|"
+    r"coughed up|puking|puked|spitting up) (?:a lot of |lots of |so much |bright red |some )?blood\b",
+    # the worst headache of one's life
+    r"\bworst headache (?:of|in) (?:my|his|her|their) (?:whole )?life\b",
 )]
+# A head injury is an emergency with a sign of damage (confused, vomiting, drowsy).
+_HEAD_INJURY = re.compile(r"\b(?:hit|hitting|bumped|banged|smacked|struck|cracked) (?:his|her|my|"
+                          r"their) head\b|\bhead injury\b|\b(?:fell|fallen|fall) (?:\w+ ){0,4}?"
+                          r"(?:on|onto) (?:his|her|my|their) head\b")
+# "Not moving" said of a person, at the end of a sentence: "my brother is not moving".
+_NOT_MOVING = re.compile(r"\b(?:he|she|hes|shes|they|theyre|baby|toddler|kid|child|son|daughter|"
+                         r"husband|wife|dad|father|mom|mother|mum|brother|sister|friend|boyfriend|"
+                         r"girlfriend|partner|grandma|grandpa|man|woman|guy|person|someone|somebody) "
+                         r"(?:is |are |was )?(?:not|isnt|wont|hasnt|stopped|doesnt|cant|didnt) "
+                         r"(?:moving|move|moved)$")
 # Benzodiazepines with alcohol are an emergency only with these (not "a little drowsy").
 _ALCOHOL = re.compile(r"\b(?:alcohol|drinks?|drinking|drank|drunk|beers?|wine|vodka|whiske?y|"
                       r"liquor|booze|shots|tequila|rum|gin)\b")
@@ -210,6 +244,21 @@ _HEDGE = re.compile(r"\b(?:feel|feels|felt|feeling) like (?:\w+ ){0,2}$")  # pan
 # into the Tylenol as often as the Klonopin), plus the household products Poison Control is
 # called about most; "bars" and "pins" (benzo slang) are left out: a kid who ate two chocolate
 # bars had lunch.
+# Medicines people name by brand or generic name, beyond the usual endings matched in _MEDS:
+# sleep aids, psychiatric drugs, blood thinners, heart, seizure and ADHD medicines.
+_DRUG_NAMES = (r"(?:ambien|zolpidem|lunesta|eszopiclone|trazodone|seroquel|quetiapine|gabapentin|"
+               r"neurontin|lyrica|pregabalin|lexapro|zoloft|prozac|paxil|celexa|wellbutrin|bupropion|"
+               r"effexor|cymbalta|lithium|abilify|risperdal|zyprexa|haldol|lamictal|lamotrigine|keppra|"
+               r"depakote|tegretol|dilantin|topamax|warfarin|coumadin|eliquis|xarelto|plavix|heparin|"
+               r"digoxin|lasix|furosemide|synthroid|levothyroxine|lipitor|norvasc|glipizide|concerta|"
+               r"vyvanse|focalin|strattera|clonidine|guanfacine|flexeril|baclofen|robaxin|soma|"
+               r"norco|dilaudid|morphine|codeine|kratom|nyquil|dayquil|tylenol pm|advil pm|unisom|"
+               r"dramamine|zyrtec|claritin|allegra|sudafed|imodium|pepto|midol|excedrin|"
+               r"(?:iron|potassium|magnesium|fluoride) (?:pills?|tablets?|supplements?)|supplements?|"
+               r"(?:blood thinners?|water pills?|muscle relaxers?|sleep aids?|heart medicine)|"
+               r"nitroglycerin|nitro|ozempic|semaglutide|benzonatate|tessalon|promethazine|phenergan|"
+               r"ondansetron|zofran|hydroxyzine|atarax|buspirone|buspar|propranolol|doxylamine|"
+               r"diphenhydramine|dextromethorphan|colchicine|methotrexate)")
 _MEDS = (r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|prescriptions?|"
          r"(?:gummy |chewable |prenatal |iron )?vitamins?|(?:vitamin|melatonin|sleep|thc|cbd|weed|pot) "
          r"gumm(?:y|ies)|edibles?|klonopins?|clonazepam|benzos?|benzodiazepines?|xanax|valium|"
@@ -223,10 +272,13 @@ _MEDS = (r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|p
          r"antihistamines?|steroids?|prednisone|inhalers?|(?:eye|ear|nose) drops|"
          # drug names by their usual endings: lorazepam, lisinopril, metoprolol, amoxicillin...
          r"\w+(?:azepam|zolam|pril|sartan|olol|statin|mycin|cillin|cycline|azole|oxetine|traline|"
-         r"tidine|prazole|codone|morphone|triptan|formin|floxacin|dronate))")
+         r"tidine|prazole|codone|morphone|triptan|formin|floxacin|dronate|dipine|triptyline|pramine|"
+         r"faxine|apine|idone|barbital)|%s)" % _DRUG_NAMES)
 # Young children and pets: whatever amount they got, Poison Control triages it (and a teen or
 # an adult who "ate a whole bottle" stays an emergency: intent cannot be ruled out).
-_YOUNG = (r"(?:babys?|babies|infants?|newborns?|toddlers?|kids?|child|childs|children|preschooler|"
+_YOUNG = (r"(?:babys?|babies|infants?|newborns?|tod+l+ers?|todd?lers?|kids?|kiddos?|child|childs|children|"
+          r"preschoolers?|grandbab(?:y|ies)|[1-9] ?(?:yo|yrs? old|yr|y o)|(?:[1-9]|1[0-2]) ?(?:mo|mos|"
+          r"month|months) old|"
           r"little (?:one|ones|boy|girl|guy|man|brother|sister)|grand(?:child|children|kids?|sons?|"
           r"daughters?|baby)|(?:[1-9]|1[0-2]|one|two|three|four|five|six|seven|eight|nine|ten|"
           r"eleven|twelve) (?:years?|yrs?|yr|y) old|\d+ (?:months?|mos?|weeks?|wks?) old|[1-9] yo|"
@@ -250,11 +302,16 @@ _TIMING = re.compile(r"\b(?:late|early|wrong time|empty stomach|without (?:food|
                      r"a meal|dinner|breakfast|lunch)|before (?:eating|a meal|bed|breakfast))\b")
 _TOO_MUCH = re.compile(r"\b(?:twice|double|extra|too (?:much|many)|another|again|second|two|"
                        r"both|more|\d+)\b")
-# A young child or a pet into medicines or household products.
+# A young child or a pet into medicines or household products; what they did first may be said
+# before "and" ("the kids got into grandma's purse and ate some pills"), and a pill put in the
+# mouth counts as swallowed.
+_SUBJECT_GAP = r"(?:(?!i |we |you |they |then i |then we |before |after |because |but |so |while )\w+ )"
 _CHILD_OR_PET = re.compile(
-    rf"\b{_YOUNG} {_GAP}{{0,6}}?(?:ate|eaten|swallowed|chewed|chewing|bit|bitten|licked|sucked on|"
-    rf"drank|drunk|got in ?to|gotten in ?to|got (?:a )?hold of|got ahold of|found) {_NOT_OWN}"
-    rf"{_GAP}{{0,5}}?{_MEDS}\b")
+    rf"\b{_YOUNG} {_SUBJECT_GAP}{{0,8}}?(?:ate|eaten|swallowed|chewed|chewing|bit|bitten|licked|"
+    rf"sucked on|drank|drunk|got in ?to|gotten in ?to|got (?:a )?hold of|got ahold of|found|"
+    rf"chugged|gobbled) {_NOT_OWN}{_GAP}{{0,5}}?{_MEDS}\b"
+    rf"|\b{_YOUNG} {_GAP}{{0,4}}?(?:put|stuck|popped|had|has) (?:\w+ ){{0,3}}?{_MEDS} (?:\w+ )?in "
+    rf"(?:his|her|their|its|the) mouth\b")
 # Dosing mistakes; read only when the message names a medicine or a dose ("I took the test
 # twice", "they both gave me advice" are not about medicines).
 _DOSING_ERRORS = [re.compile(p) for p in (
@@ -277,7 +334,16 @@ _INTAKE = re.compile(rf"\b(?:took|taken|swallowed|ate|eaten|gave|given|had|used|
 _MISTAKE_RE = re.compile(_MISTAKE)
 # Weaker: someone (not the asker) got into or ate some of another person's medicine. Beaten by
 # an overdose ("my daughter swallowed a whole bottle" stays 911: a teen's intent is unknown).
+_RELATIVE = (r"(?:son|daughter|nephew|niece|brother|sister|cousin|husband|wife|dad|father|mom|"
+             r"mother|mum|grandma|grandpa|grandmother|grandfather|granny|nana|aunt|uncle|"
+             r"(?:little|younger|baby) \w+|boy|girl|teen|teenager)")
 _SOMEONE_INTO = [re.compile(p) for p in (
+    # a relative ate or drank a medicine not theirs, or straight from the bottle
+    rf"\b{_RELATIVE} {_GAP}{{0,4}}?(?:ate|eaten|swallowed|chewed|drank|drunk|chugged|licked) (?:some "
+    rf"of |a bunch of |a lot of |all of |half (?:of )?|the rest of |a whole |the whole )?(?:my|our|your|"
+    rf"(?!his |her |their )\w+s|someone elses) (?:\w+ ){{0,2}}?{_MEDS}\b",
+    rf"\b(?:drank|drunk|chugged|swallowed|ate|eaten|downed) (?:\w+ ){{0,3}}?{_MEDS} (?:straight |right "
+    rf"|directly )?(?:from|out of) the (?:\w+ )?(?:bottle|jar|container|box|pack)\b",
     rf"\b(?:got|gotten) (?:in ?to|a ?hold of|ahold of) {_NOT_OWN}{_GAP}{{0,4}}?{_MEDS}\b",
     rf"\b(?:ate|eaten|chewed|swallowed|took|taken) (?:some|one|a few|a couple|several|a handful|a "
     rf"bunch|all|\d+|two|three|four) (?:\w+ )?of (?:my|our|your|(?:his|her|their|my|our) \w+s|"
@@ -294,7 +360,7 @@ _POISON_ACTION = re.compile(rf"\b(?:what (?:do|should|can|must) (?:i|we|you) do|
 # --- crisis: 988 -----------------------------------------------------------------------------
 # A crisis whoever asks: said of oneself, asking for a lethal amount, or for the crisis line.
 _CRISIS_ALWAYS = re.compile(
-    r"\b(?:kill+|killing|kil|unalive|hurt|hurting|harm|harming|cut|cutting|burn|burning|hang|"
+    r"\b(?:kill+|killing|kil|unalive|harm|harming|hang|"
     r"hanging|shoot|shooting|drown|poison|starve|starving) (?:my ?self|me self)\b|\b(?:kms|"
     r"unalive|sewer slide|suicide (?:hotline|helpline|line)|crisis line|988|end(?:ing)? (?:it "
     r"all|my (?:own )?life)|tak(?:e|ing) my (?:own )?life|(?:nobody|no one|noone) (?:would|will) "
@@ -304,9 +370,7 @@ _CRISIS_ALWAYS = re.compile(
     r"any)|(?:whats|what is) (?:even |really )?the|is there (?:even )?any|theres no|there is no) "
     r"(?:real )?(?:reason|point|will|purpose) "
     r"(?:to|in|of) (?:live|living|life|go on|going on|be alive|being alive|anything|it all|wake "
-    r"up|waking up|keep going|trying any ?more)|nothing (?:left )?to live for|(?:dont|do not|no "
-    r"longer) want(?:ing)? to (?:live|be alive|be here|exist|wake up|go on)|not wanting to (?:live|be "
-    r"alive|be here|exist|wake up|go on)|wish i (?:was|were|could be) "
+    r"up|waking up|keep going|trying any ?more)|nothing (?:left )?to live for|wish i (?:was|were|could be) "
     r"dead|wish i (?:could )?die|wish i (?:was|were) never born|never wake up again|(?:sleep|fall "
     r"asleep|close my eyes) (?:\w+ ){0,3}(?:and|then) (?:just )?(?:never|not|dont) (?:to )?wake|"
     r"(?:hope|hoping|pray|praying|wish) (?:that )?(?:i )?(?:dont|do not|never|wont|will not|not "
@@ -322,20 +386,101 @@ _CRISIS_ALWAYS = re.compile(
     r")?(?:disappear forever|stop existing|cease to exist|not exist)|(?:by the time|when) (?:you|"
     r"anyone|someone|somebody) (?:reads?|sees?|finds?) this|this is (?:my|the) last (?:message|"
     r"goodbye|post|text))\b")
+# The same, said in more words: each alternative is a class of wordings, not one sentence.
+_WANT = r"(?:want|wnat|wan|wanna|wana|wish|feel like|care)"  # "dont wanna", "dont feel like"
+_END_WORDS = r"(?:die|dying|death|dead|suicide|end it|ending it|end my life|kill myself|killing myself)"
+_CRISIS_MORE = re.compile(
+    # not wanting to live, be here, wake up (not "live with my parents", "be here all day")
+    r"\b(?:dont|do not|doesnt|does not|didnt|no longer|never|not) (?:really |even |just )?"
+    rf"{_WANT} (?:to |2 )?(?:live|living|be alive|being alive|exist|existing|be here|being here|wake "
+    r"up|waking up|go on|going on|keep living|keep going|be around|be in this world)"
+    r"(?= anymore| any more| no more| now| today| tonight| tomorrow| ever| again| like this| honestly|"
+    r" tbh| lol| i | and | but | so |$)"
+    # tired or sick of living; hating being alive; wishing not to exist
+    r"|\b(?:tired|sick|exhausted|weary) (?:of|from) (?:living(?! with| in| on| at| paycheck| off)|being alive|existing|life(?= anymore| any "
+    r"more|$| i | and )|this life|trying to stay alive|waking up every day)\b"
+    r"|\bhate (?:being alive|existing|that i am alive|that im alive|waking up every day)\b"
+    r"|\bwish (?:i|he|she) (?:wasnt|werent|was not|were not|didnt|did not|would not|wouldnt) "
+    r"(?:alive|exist|existing|wake up|born)\b"
+    r"|\b(?:rather|prefer to) (?:just )?(?:be dead|die)\b(?! than (?!(?:live|go on|keep living|be "
+    r"alive|wake up|keep going)\b))"
+    r"|\b(?:i|he|she) (?:\w+ )?(?:deserves? to|should|ought to|need to|needs to) (?:just )?(?:die|be "
+    r"dead|not be alive|not exist|kill (?:my|him|her)self|end (?:it all|my life|his life|her life))\b"
+    r"(?! of (?:embarrassment|shame|laughter|boredom|cringe))"
+    r"|\b(?:want|wants|wanna|wanted) (?:to |2 )di+e+\b(?! (?:\w+ ){0,3}(?:hair|clothes|shirt|jeans|"
+    r"fabric|eyebrows|beard|roots|lashes|eggs|colou?r))"
+    r"|\b(?:nobody|no one|noone|no body) (?:\w+ )?cares? (?:if|whether) (?:i|im) (?:live|die|dead|"
+    r"alive|gone|here|disappear)\b"
+    # no way out, death the only way out
+    r"|\b(?:no|dont see (?:a|any|another)|do not see (?:a|any)|cant see (?:a|any|another)|cannot see "
+    r"(?:a|any)|there is no|theres no|there isnt (?:a|any)) (?:other )?way out(?= anymore| any more|$| "
+    rf"except| but| other than| besides| than| of (?:this life|life|living|this pain|the pain))"
+    rf"|\bonly (?:way out|option|answer|solution|escape|choice|way to stop (?:the|this) pain)(?: \w+)?"
+    rf" (?:is|would be|seems|left is|i have is|i see is) (?:to )?{_END_WORDS}\b"
+    rf"|\b{_END_WORDS} (?:is|seems|feels like|would be) (?:the|my) (?:only|best|easiest) (?:way out|"
+    r"option|answer|solution|choice|escape|way)\b"
+    r"|\b(?:whats|what is) (?:even |really |the )?(?:the )?point (?:anymore|any more|of (?:it all|anything|"
+    r"me|going on|trying|life|being alive|being here|waking up|even trying)\b)"
+    # how many would it take to die or not wake up (not "how many people die of")
+    r"|\bhow (?:many|much)(?! people| persons| patients| americans| men| women| children| kids| adults"
+    r"| deaths| years| times| cases| hours| days)(?: \w+){0,6}? (?:would|will|does|do|could|can|should|"
+    r"it|to|until|till|before) (?:\w+ ){0,3}?(?:die|not wake(?: up)?|never wake(?: up)?|kill (?:me|"
+    r"myself|him|her|a person|someone|you|an adult)|end it|end my life|stop (?:my|his|her|your|a) "
+    r"heart|be fatal|be lethal)\b"
+    # means, with an intent: a bridge, a train, a car
+    r"|\b(?:jump|jumping|leap|leaping|throw (?:my|him|her)self|throwing (?:my|him|her)self) (?:off|from|"
+    r"in front of|under) (?:a|the|my|this|that|our|his|her|some) (?:\w+ ){0,2}?(?:bridge|building|roof|"
+    r"rooftop|cliff|balcony|overpass|window|train|bus|truck|car|tower|garage|skyscraper|ledge|highway|"
+    r"freeway|subway)\b(?! (?:into|onto|in) (?:the |a )?(?:water|lake|river|pool|ocean|sea|trampoline))"
+    r"|\b(?:step|stepping|walk|walking|run|running) (?:out )?in front of (?:a|the) (?:train|bus|truck|"
+    r"car|subway)\b|\b(?:drive|driving|crash|crashing|steer|wreck|wrecking) (?:my|his|her) car "
+    r"(?:into|off) (?:a|the) (?:tree|wall|bridge|river|cliff|pole|truck|lake|barrier)\b"
+    # goodbyes of one's own
+    r"|\b(?:this is|these are) (?:my|the) (?:last|final) (?:words|goodbye|message|note|letter)\b")
+# Self-harm said in the past or with a body part: "burned myself with a lighter again", "been
+# cutting my arms". Read unless the sentence is about an accident ("cut myself cooking").
+_SELF_HARM = re.compile(
+    r"\b(?:hurt|hurting|cut|cutting|burn|burning) (?:my ?self|me self)\b"
+    r"|\b(?:cutting|carving|slashing|slicing) (?:up |into )?(?:on )?(?:my|his|her|their) (?:own )?"
+    r"(?:arms?|wrists?|thighs?|legs?|skin|stomach|belly|hips?|body|forearms?)\b"
+    r"|\b(?:(?:cut|cuts|cutting|burn|burns|burned|burnt|burning|scratch|scratched|scratching|hit|"
+    r"hitting|punch|punched|punching|hurt|hurting|harm|harmed|harming|carve|carved|bruise|bruised|stab|"
+    r"stabbed|starve|starved|starving) (?:my|him|her|them)sel(?:f|ves)|(?:cut|cuts|burn|burns|burned|"
+    r"burnt|burning|scratched|scratching|carved|stabbed|stabbing|slashed|cutting) (?:my|his|her|their) (?:own )?(?:arms?|wrists?|"
+    r"thighs?|legs?|skin|stomach|belly|hips?|forearms?))(?: \w+){0,4}? "
+    r"(?:with (?:a |the |my |his |her |some )?(?:lighter|cigarettes?|matche?s?|razors?|razor blades?|"
+    r"blades?|knife|knives|glass|scissors|pencil sharpener|compass|needles?|hot \w+)|again|on purpose|"
+    r"deliberately|intentionally|to (?:feel|cope|punish|stop|calm|numb|forget|deal)|when (?:i|he|she) "
+    r"(?:am|is|feel|feels|get|gets) (?:sad|upset|angry|stressed|overwhelmed|depressed|bad)|every "
+    r"(?:day|night|week))\b"
+    r"|\b(?:(?:has|have|had|keeps?|kept|started|been|is|was|still|always) )(?:\w+ )?(?:(?:cutting|"
+    r"burning|hurting|harming|starving) (?:him|her|them)sel(?:f|ves)|cutting (?:my|his|her|their) "
+    r"(?:arms?|wrists?|thighs?|legs?|skin|body))\b")
+_ACCIDENT = re.compile(r"\b(?:cook\w*|kitchen|shav\w*|chopp\w*|slic\w* (?:the|an?|some)|"
+                       r"accident\w*|by mistake|slipped|fell|fall|falling|trip\w*|stove|oven|iron|"
+                       r"pan|grill|curling|sun|sunburn\w*|work|working|gym|lifting|exercis\w*|running|"
+                       r"playing|sports?|football|soccer|practice|bike|skat\w*|ski\w*|garden\w*|"
+                       r"opening|tripped|crash|car|wreck|nail|paper)\b")
 # A crisis when said of a real person, not asked in general ("the risk of suicide", "is giving
 # away belongings a warning sign?"): the warning signs a relative notices, and saying it.
 _CRISIS = re.compile(
     r"\b(?:suicidal|self ?harm\w*|(?:commit|committed|committing|attempt|attempted|attempting|"
     r"tried|thinking about|thinking of|thought about|considering|planning|talking about|talks "
     r"about|talked about) (?:to )?(?:\w+ )?suicide|suicide (?:attempt|note|plan)|(?:kill|hurt|"
-    r"harm|cut) (?:him|her|them)sel(?:f|ves)|end (?:his|her|their) (?:own )?life|(?<!dont )"
+    r"harm|cut) (?:him|her|them)sel(?:f|ves)|(?:kill|kills|killing|killed) (?:him|her|them)sel(?:f|ves)"
+    r"|(?:end|ends|ending|ended) (?:his|her|their) (?:own )?li(?:fe|ves)(?! support)|(?:take|takes|"
+    r"taking|took|taken) (?:his|her|their) own li(?:fe|ves)|(?:going|gonna|want|wants|wanted|wanna|"
+    r"tried|trying|try|threaten\w*|plan\w*|thinking about|thought about|talk\w* about|ready) (?:to )?"
+    r"(?:end|ending|take|taking) (?:his|her|their) (?:own )?li(?:fe|ves)|(?<!dont )"
     r"(?<!not )(?:want|wants|wanted|wanting|wanna|ready|just want) to di+e+|wanna di+e+)\b"
     r"(?! (?:\w+ ){0,2}hair)|\b(?:overdos\w* (?:\w+ )?on purpose|(?:intentional|deliberate)"
     r"(?:ly)? overdos\w*|(?:took|take|swallowed) (?:\w+ ){0,5}on purpose)\b"
     r"|(?<!\bam i )(?<!\bis he )(?<!\bis she )"
     r"\b(?:want|wants|wanna|going|gonna|plan|planning|thinking about|thinking of|tempted|ready|"
-    r"trying) (?:to )?(?:\w+ )?(?:overdose|overdosing|od|end (?:it|things|everything)\b(?! with| "
-    r"for| off)|take (?:all|every|the whole|a whole|them all)|swallow (?:all|the whole|a whole))\b"
+    r"trying|considering|urge|urges|about) (?:to )?(?:\w+ )?(?:overdose|overdosing|od|end(?:ing)? (?:it|"
+    r"things|everything)\b(?! with| for| off)|(?:take|taking|swallow|swallowing|down|downing|pop|"
+    r"popping|chug|chugging) (?:all|every|the whole|a whole|them all|the rest|a bottle|a handful|the "
+    r"bottle|everything))\b"
     # goodbye letters, goodbyes to everyone
     r"|\b(?:wr[io]te|written|writing|writes|left|leaving|leaves|found|finding|sen[dt]\w*|post\w*|"
     r"record\w*|shar\w*) (?:\w+ ){0,3}?(?:goodbye|good bye|farewell) (?:letters?|notes?|messages?|texts?|"
@@ -442,7 +587,9 @@ def _found(patterns: list[re.Pattern[str]], s: str, q: bool, third_only: bool = 
 
 
 def _crisis(s: str, q: bool) -> bool:
-    if _CRISIS_ALWAYS.search(s):
+    if _CRISIS_ALWAYS.search(s) or _CRISIS_MORE.search(s):
+        return True
+    if (m := _SELF_HARM.search(s)) and not _ACCIDENT.search(s) and _real(s, m.start(), q, False):
         return True
     for m in _CRISIS.finditer(s):
         if m.group().startswith("suicidal") and (_AS_EFFECT.search(s[:m.start()].rstrip())
@@ -474,16 +621,18 @@ def _poisoning(s: str, q: bool, medicine_named: bool) -> bool:
 Detected = Literal["emergency", "poisoning", "crisis"]
 
 
-def detect(message: str) -> Detected | None:
+def detect(message: str, *, fuzzy: bool = True) -> Detected | None:
     """Return "crisis", "emergency", "poisoning" or None, the most urgent found.
 
     Crisis wins (its text also says to call 911). Then the signs of an emergency now (not
     breathing, cannot be woken, seizure, collapse, blue lips) beat a poisoning; an accidental
     ingestion (a young child or a pet, a double dose, "by mistake") beats an overdose; an
     overdose (too much taken, intent unknown) is an emergency; a weaker poisoning (someone
-    got into another person's pills) comes last.
+    got into another person's pills) comes last. `fuzzy=False` matches words as written, with no
+    pull towards the trigger words: for a message in another language ("suicidas" is Spanish,
+    not a typo of "suicidal").
     """
-    sentences = _sentences(message)
+    sentences = _sentences(message, fuzzy)
     whole = " ".join(s for s, _ in sentences)
     mixed = bool(_ALCOHOL.search(whole) and re.search(rf"\b{_PILLS}\b", whole))
     medicine_named = bool(_MEDICINE_NAMED.search(whole))
@@ -498,6 +647,10 @@ def detect(message: str) -> Detected | None:
         overdose = overdose or _found(_OVERDOSE, s, q) or bool(action)
         poisoning = poisoning or _poisoning(s, q, medicine_named)
         someone_into = someone_into or _found(_SOMEONE_INTO, s, q, third_only=True)
+    if not signs and _HEAD_INJURY.search(whole) and _UNWELL.search(whole):
+        signs = any(_real(s, 0, q, True) for s, q in sentences if _HEAD_INJURY.search(s) or
+                    _UNWELL.search(s))
+    signs = signs or any(_NOT_MOVING.search(s) and _real(s, 0, q, True) for s, q in sentences)
     ingested = overdose or poisoning or someone_into
     if ingested and _NOT_ACCIDENT.search(whole):
         return "crisis"  # "I took them all and it wasn't an accident"

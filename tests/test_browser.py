@@ -3,12 +3,16 @@
 One server for the module, on a free loopback port, over a small corpus (the shipped document
 plus one holding HTML, with a source URL) indexed with the real model. A second loopback server plays a forum
 that embeds the chat with the README's two snippets. Screenshots go to tests/screenshots/.
+
+The server trusts X-Forwarded-For (as behind a proxy) and allows RATE questions a minute per
+address: each page gets an address of its own, so only the rate-limit test ever reaches it.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
+import itertools
 import json
 import os
 import re
@@ -37,6 +41,16 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 SHOTS = ROOT / "tests" / "screenshots"
 SEED_QUESTION = "What are the withdrawal symptoms of Klonopin?"
 EMERGENCY = "My dad took a whole bottle of Klonopin and won't wake up"
+RATE = 6
+SIZES = {"phone": (375, 667), "widget": (380, 640), "desktop": (1280, 800)}
+#: (language, page question, emergency, crisis): what a frightened person types, after a first question
+SAFETY = {
+    "en": ("What are the withdrawal symptoms of Klonopin?",
+           "my friend took a whole bottle of klonopin and she is not breathing", "i dont want to live anymore"),
+    "es": ("¿Cuáles son los síntomas de abstinencia del Klonopin?",
+           "mi esposo tomó demasiadas pastillas y no respira bien", "ya no quiero seguir viviendo"),
+}
+_ADDRESSES = (f"198.51.100.{i}" for i in itertools.count(1))
 XSS = "<img src=x onerror=alert(1)>"
 HTML_DOC = """---
 title: Sunscreen Label Facts
@@ -75,7 +89,8 @@ def site(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Si
     forum_sock.bind(("127.0.0.1", 0))
     forum_origin = f"http://localhost:{forum_sock.getsockname()[1]}"
     settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data",
-                             frame_ancestors=f"'self' {forum_origin}")  # the restricted path, end to end
+                             frame_ancestors=f"'self' {forum_origin}",  # the restricted path, end to end
+                             rate_limit=RATE, trust_proxy=True)
     build(settings, real_embedder)
     log = FeedbackLog(settings.data)
     app = create_app(Bot.load(settings=settings, embedder=real_embedder), settings, log)
@@ -124,13 +139,14 @@ def open_page(browser, dialogs: list[str]):
     """Opens a page at a URL and width; records every dialog (none may fire) and every request."""
     pages = []
 
-    def _open(url: str, width: int = 1100, height: int = 900):
-        page = browser.new_page(viewport={"width": width, "height": height})
+    def _open(url: str, width: int = 1100, height: int = 900, label: str = "Your question", address: str = ""):
+        page = browser.new_page(viewport={"width": width, "height": height},
+                                extra_http_headers={"x-forwarded-for": address or next(_ADDRESSES)})
         page.requests = []
         page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
         page.on("request", lambda r: page.requests.append(r.url))
         page.goto(url, wait_until="domcontentloaded")  # a Gradio page never goes network-idle
-        page.get_by_role("textbox", name="Your question").wait_for()
+        page.get_by_role("textbox", name=label).wait_for()
         pages.append(page)
         return page
 
@@ -140,16 +156,32 @@ def open_page(browser, dialogs: list[str]):
     assert dialogs == []
 
 
-def ask(page, question: str, scope=None):
-    """Type a question, press Enter, wait for its answer; returns the answer's row."""
+def ask(page, question: str, scope=None, label: str = "Your question", done: str = "educational information"):
+    """Type a question, press Enter, wait for its whole answer (a notice shows first, alone; the
+    answer ends with the disclaimer, which holds `done`); returns the answer's row."""
     scope = scope or page
     before = scope.locator(".bot-row").count()
-    box = scope.get_by_role("textbox", name="Your question")
+    finished = scope.locator(".bot-row em", has_text=done)
+    answers = finished.count()
+    box = scope.get_by_role("textbox", name=label)
     box.fill(question)
     box.press("Enter")
-    scope.locator(".bot-row").nth(before).wait_for()
-    page.wait_for_timeout(300)  # let the Markdown settle
+    deadline = time.monotonic() + 60
+    while finished.count() <= answers:
+        assert time.monotonic() < deadline, f"no answer to {question!r}"
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(400)  # let the Markdown settle and the chat scroll to the answer
     return scope.locator(".bot-row").nth(before)
+
+
+def assert_in_view(page, element, what: str) -> None:
+    """The element's first line is inside the window and inside the chat's scrolling box."""
+    box = element.bounding_box()
+    chat = page.locator("#conversation [role=log]").bounding_box()
+    height = page.viewport_size["height"]
+    top, line = box["y"], min(box["height"], 28)
+    assert chat["y"] - 1 <= top and top + line <= chat["y"] + chat["height"] + 1, (what, box, chat)
+    assert 0 <= top and top + line <= height, (what, box, height)
 
 
 def shot(page, name: str) -> None:
@@ -176,7 +208,7 @@ def test_an_emergency_shows_the_notice_above_the_quotes(site: Site, open_page):
     page = open_page(site.url + "/")
     answer = ask(page, EMERGENCY)
     notice = answer.locator(".notice-emergency[role=alert]")
-    assert "call 911" in notice.inner_text() and "1-800-222-1222" in notice.inner_text()
+    assert notice.inner_text().startswith("Call 911 now.") and "1-800-222-1222" in notice.inner_text()
     assert notice.bounding_box()["y"] < answer.locator("blockquote").first.bounding_box()["y"]
     colors = notice.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderLeftColor]")
     assert colors[0] != answer.evaluate("e => getComputedStyle(e).backgroundColor")  # set apart
@@ -243,7 +275,8 @@ def test_narrow_columns_and_phones_get_no_horizontal_scroll(site: Site, open_pag
     ask(page, SEED_QUESTION).get_by_text("Sources:").click()
     page.wait_for_timeout(300)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
-    assert (page.get_by_text("Ask the documents").count() == 0) is (path == "/widget/")  # the widget has no header
+    assert page.get_by_text("Ask the documents").count() == 1
+    assert (page.get_by_text("Every answer is quoted").count() == 0) is (path == "/widget/")  # the widget's header is short
     shot(page, f"narrow-{width}")
 
 
@@ -279,6 +312,80 @@ def test_accessibility_basics(site: Site, open_page):
     for element in [answer.locator("blockquote").first, answer.locator(".notice p").first, location,
                     page.get_by_text("Your question").first, answer.locator("em").last, page.locator("footer button").first]:
         assert contrast(element) >= 4.5, element
+
+
+LANGUAGES = {"en": ("", "Your question", "educational information", "could not find"),
+             "es": ("?lang=es", "Su pregunta", "información educativa", "No encontré")}
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+@pytest.mark.parametrize("path", ["/", "/widget/"])
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_the_notice_of_the_next_answer_is_in_view_with_its_helplines_as_links(site: Site, open_page, lang, path, size):
+    """After a first, long answer fills the chat, the emergency and the crisis notice of the next
+    answers are in view (in the window and in the chat's box), on phones, in the widget, on desktops."""
+    query, label, done, not_found = LANGUAGES[lang]
+    first, emergency, crisis = SAFETY[lang]
+    page = open_page(site.url + path + query, *SIZES[size], label=label)
+    assert page.locator(".helplines a[href='tel:911']").is_visible()  # the header: one tap to call
+    ask(page, first, label=label, done=done)
+    answer = ask(page, emergency, label=label, done=done)
+    notice = answer.locator(".notice-emergency[role=alert]")
+    assert_in_view(page, notice, f"{lang} emergency")
+    assert notice.locator("a[href='tel:911']").count() and notice.locator("a[href='tel:+18002221222']").count()
+    name = f"notice-{lang}-{'widget' if 'widget' in path else 'page'}-{size}"
+    shot(page, name + "-emergency")
+    answer = ask(page, crisis, label=label, done=done)
+    notice = answer.locator(".notice-crisis[role=alert]")
+    assert_in_view(page, notice, f"{lang} crisis")
+    assert notice.locator("a[href='tel:988']").count() and notice.locator("a[href^='sms:988']").count()
+    assert not_found not in answer.inner_text()  # a kind reply, not "could not find an answer"
+    shot(page, name + "-crisis")
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size][0]
+
+
+def test_the_widget_shows_its_title_disclaimer_and_emergency_link_without_scrolling(site: Site, open_page):
+    page = open_page(site.url + "/widget/", *SIZES["widget"])
+    for element in [page.locator(".header h1"), page.get_by_text("not medical advice").first,
+                    page.locator(".helplines a[href='tel:911']")]:
+        box = element.bounding_box()
+        assert box and 0 <= box["y"] and box["y"] + box["height"] <= 640, element
+    assert page.locator(".header h1").bounding_box()["height"] < 32  # one line
+    ask(page, SEED_QUESTION)
+    assert page.evaluate("window.scrollY") == 0 and page.locator(".helplines a[href='tel:911']").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") <= 640 + 1  # the frame never scrolls
+    shot(page, "widget-after-answer")
+
+
+def test_a_rate_limited_emergency_still_gets_its_notice_in_the_api_and_the_chat(site: Site, open_page):
+    import httpx
+
+    address = "203.0.113.9"
+    page = open_page(site.url + "/", *SIZES["phone"], address=address)
+    headers = {"x-forwarded-for": address}
+    for _ in range(RATE):
+        assert httpx.post(site.url + "/api/ask", json={"question": SEED_QUESTION}, headers=headers).status_code == 200
+    assert httpx.post(site.url + "/api/ask", json={"question": SEED_QUESTION}, headers=headers).status_code == 429
+    r = httpx.post(site.url + "/api/ask", json={"question": "my dad took all his klonopin pills and he is not breathing"},
+                   headers=headers)
+    assert r.status_code == 200 and r.json()["safety"]["kind"] == "emergency" and "wait" in r.json()["markdown"]
+    answer = ask(page, "my dad took all his klonopin pills and he is not breathing")
+    assert_in_view(page, answer.locator(".notice-emergency[role=alert]"), "rate-limited emergency")
+    assert "Too many questions" in answer.inner_text()
+    assert page.get_by_text("Error").count() == 0  # no red error box, no toast
+    shot(page, "rate-limited-emergency")
+
+
+def test_a_message_over_the_size_limit_is_explained_in_the_chat_with_its_notice(site: Site, open_page):
+    page = open_page(site.url + "/", *SIZES["phone"])
+    story = "My mother took all her klonopin pills and she is not breathing. " + "We were at home all day and " * 100
+    answer = ask(page, story)
+    assert_in_view(page, answer.locator(".notice-emergency[role=alert]"), "long message")
+    assert "characters long; the limit is 2,000" in answer.inner_text()
+    assert page.get_by_text("Error").count() == 0
+    box = page.get_by_role("textbox", name="Your question")
+    box.fill("x" * 20_000)  # past what the browser sends: cut at the box, explained in the chat
+    assert len(box.input_value()) == 8_000
 
 
 def contrast(element) -> float:

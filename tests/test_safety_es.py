@@ -15,23 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from bot import safety
 from bot.errors import ConfigError
+from bot.locale import Locales
 from bot.safety_rules import Rules, load_rules
 
 LOCALES = Path(__file__).parents[1] / "bot" / "locales"
 ES, EN = LOCALES / "es-US.toml", LOCALES / "en-US.toml"
 PHRASES = json.loads((Path(__file__).parent / "data" / "safety_phrases_es.json").read_text("utf-8"))
 DATA = tomllib.loads(ES.read_text("utf-8"))
-
-# Ordinary Spanish questions the English detector (bot/safety.py, owned elsewhere) flags: its
-# fuzzy matching reads "suicidas" as "suicidal" and "convulsion" as a seizure now. Strict, so the
-# test fails, and this list must shrink, once that detector is fixed.
-ENGLISH_FALSE_ALARMS = {
-    "¿el clonazepam causa pensamientos suicidas?",
-    "el año pasado le dio una convulsion a mi hijo cuando dejo el clonazepam, puede volver a pasar?",
-}
-
 
 @pytest.fixture(scope="module")
 def rules() -> Rules:
@@ -57,13 +48,16 @@ def test_ordinary_spanish_does_not_trigger_spanish_rules(rules, message):
     assert rules.detect(message) is None
 
 
-@pytest.mark.parametrize("message", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="English detector false alarm"))
-    if m in ENGLISH_FALSE_ALARMS else m
-    for m in PHRASES["ordinary"]
-])
-def test_ordinary_spanish_does_not_trigger_english_detector(message):
-    assert safety.detect(message) is None  # the app runs every language's detector on every message
+@pytest.mark.parametrize("message", PHRASES["ordinary"])
+def test_ordinary_spanish_gets_no_notice_from_the_app(message):
+    """What the app runs: the rules of the message's language (all of them when it is unclear)."""
+    assert Locales.load().detect(message) is None
+
+
+@pytest.mark.parametrize("kind", ["emergency", "poisoning", "crisis"])
+def test_the_app_finds_every_spanish_phrase(kind):
+    locales = Locales.load()
+    assert {m: locales.detect(m) for m in PHRASES[kind] if locales.detect(m) != kind} == {}
 
 
 @pytest.mark.parametrize(("message", "expected"), [
