@@ -58,9 +58,9 @@ def compose(
     top_k: int,
     addiction: bool = False,
     searched_for: str | None = None,
-    other_language: bool = False,
+    other_language: str | None = None,
 ) -> Answer:
-    """`other_language`: the documents are not in the question's language (a line says so)."""
+    """`other_language`: the documents' language when it is not the question's (a line says so)."""
     quoted = _distinct([h for h in hits if h.score >= min_score], top_k)
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = [safety.message] if safety else []
@@ -71,7 +71,8 @@ def compose(
         if searched_for and searched_for != question:
             parts.append(f"*{escape(texts.searched_for)}* {escape(searched_for)}")
         if other_language:
-            parts.append(f"*{escape(texts.other_language)}*")
+            name = texts.language_names.get(other_language, other_language)
+            parts.append(f"*{escape(texts.other_language.format(language=name))}*")
         parts.append(f"**{escape(texts.from_documents)}**")
         parts += [_quote(h) for h in quoted]
         parts.append(f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted))

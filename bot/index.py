@@ -188,6 +188,9 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
             except Exception as exc:  # one bad file must never stop the corpus
                 skipped.append(f"skipped {doc.id}: its text could not be split into passages ({exc})")
         docs = [doc_id for doc_id in hashes if doc_id in by_doc]  # corpus order
+        kept = (old.manifest.get("languages") or {}) if old else {}  # of the files not read again
+        languages = {d: lang for d, lang in kept.items() if d not in {doc.id for doc in read}}
+        languages.update({doc.id: doc.lang for doc in read if doc.lang})
         passages = [p for doc_id in docs for p in by_doc[doc_id]]
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
@@ -200,6 +203,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
             _write(tmp, passages, keys, vectors, {
                 "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
                 "counts": {"documents": len(docs), "passages": len(passages)},
+                "languages": {d: languages[d] for d in docs if d in languages},  # documents declaring one
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }, stores.create(settings, name, vectors))
         except BaseException:  # a full disk, an interrupt: leave no half-written folder behind

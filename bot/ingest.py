@@ -1,6 +1,6 @@
 """Corpus files → `Document`s with sections and character offsets.
 
-Formats: `.md` (YAML front matter: title, url, source, reviewed; headings parsed with
+Formats: `.md` (YAML front matter: title, url, source, reviewed, lang; headings parsed with
 markdown-it-py so that `#` inside code blocks is not a heading), `.txt` (first line is the
 title; a short line alone between blank lines with no closing punctuation is a heading),
 `.html` (h1–h6 headings; script, style and navigation dropped, with BeautifulSoup) and `.pdf`
@@ -199,6 +199,7 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
         url=url,
         source=_scalar(meta.get("source")),
         reviewed=_scalar(meta.get("reviewed")),
+        lang=language_code(meta.get("lang")),
     )
 
 
@@ -248,6 +249,7 @@ def _read_html(raw: str, doc_id: str) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(raw, "html.parser")
+    lang = language_code(soup.html.get("lang") if soup.html else None)
     head_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     canonical = soup.find("link", rel="canonical")
     for tag in soup([*_DROP, "title"]):
@@ -265,7 +267,13 @@ def _read_html(raw: str, doc_id: str) -> Document:
     text = "\n\n".join(parts)
     title = _short(head_title) or (headings[0][0] if headings else Path(doc_id).stem)
     url = safe_url(canonical.get("href") if canonical else None)
-    return Document(doc_id, title, text, _sections(text, headings, title), url=url)
+    return Document(doc_id, title, text, _sections(text, headings, title), url=url, lang=lang)
+
+
+def language_code(value: Any) -> str | None:
+    """The primary language subtag of a declared language ("es-MX" → "es"), or None if unusable."""
+    code = str(value or "").strip().replace("_", "-").split("-")[0].lower()
+    return code if code.isalpha() and 2 <= len(code) <= 3 else None
 
 
 def _runs(soup: Any) -> Iterator[tuple[str | None, str]]:

@@ -17,6 +17,7 @@ from typing import Any
 
 #: below this probability the page's language is kept: a short message is often a drug name
 MIN_CONFIDENCE = 0.9
+_READ = 2000  # characters read: a language shows in a sentence or two, and a huge message stays cheap
 
 
 class LanguageGuesser:
@@ -33,6 +34,7 @@ class LanguageGuesser:
 
     def guess(self, text: str, default: str) -> str:
         """The message's language code, or `default` when there is one language or no clear winner."""
+        text = text[:_READ]
         if len(self.languages) < 2 or sum(ch.isalpha() for ch in text) < 4:
             return default
         language, probability = self._identifier.classify(text)

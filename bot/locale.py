@@ -59,7 +59,7 @@ class Locale:
     disclaimer: str  # plain text
     not_covered: str  # {covered}
     more_documents: str  # {n}
-    other_language: str
+    other_language: str  # {language}
     from_documents: str
     searched_for: str
     sources: str
@@ -68,6 +68,7 @@ class Locale:
     example: str
     rate_limited: str  # {seconds}
     ui: Mapping[str, str] = field(default_factory=dict, compare=False)
+    language_names: Mapping[str, str] = field(default_factory=dict, compare=False)  # "en" → "inglés"
     glossary: Mapping[str, str] = field(default_factory=dict, compare=False)
     rules: Rules | None = field(default=None, compare=False)
     source: str = field(default="", compare=False)
@@ -98,6 +99,9 @@ def load_locale(path: str | Path) -> Locale:
     glossary = data.get("glossary", {})
     if not isinstance(glossary, dict) or not all(isinstance(v, str) for v in glossary.values()):
         raise ConfigError(f"locale file {path}: [glossary] must map words to English words as strings; {fix}")
+    names = data.get("language_names", {})
+    if not isinstance(names, dict) or not all(isinstance(v, str) for v in names.values()):
+        raise ConfigError(f"locale file {path}: [language_names] must map language codes to names; {fix}")
     texts = {name: str(v).strip() for name, v in values.items()}
     _check_placeholders(path, texts, ui)
     rules = None
@@ -106,11 +110,12 @@ def load_locale(path: str | Path) -> Locale:
 
         rules = load_rules(data["detect"], language=texts["language"], source=str(path))
     return Locale(**texts, ui=MappingProxyType({k: str(v).strip() for k, v in ui.items()}),
+                  language_names=MappingProxyType(dict(names)),
                   glossary=MappingProxyType({fold(k): v for k, v in glossary.items()}), rules=rules, source=str(path))
 
 
-_PLACEHOLDERS = {"not_covered": {"covered"}, "more_documents": {"n"}, "too_long": {"length", "limit"},
-                 "empty": {"example"}, "rate_limited": {"seconds"}, "ui.intro": {"titles"},
+_PLACEHOLDERS = {"not_covered": {"covered"}, "more_documents": {"n"}, "other_language": {"language"},
+                 "too_long": {"length", "limit"}, "empty": {"example"}, "rate_limited": {"seconds"}, "ui.intro": {"titles"},
                  "ui.sources_panel": {"n"}, "ui.example_question": {"heading"}}
 
 

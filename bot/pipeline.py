@@ -44,6 +44,8 @@ class Bot:
         self.texts = self.locales.default  # the documents' language: the help desk's default locale
         self.retriever = Retriever(index, embedder, settings)
         self.titles = index.titles
+        #: the language of each document that declares one; the others are in the default locale's
+        self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
 
@@ -109,14 +111,20 @@ class Bot:
         if not re.search(r"[^\W_]", text):
             return answer.invalid(text, locale.empty.format(example=locale.example), locale, notice)
         searched = dialogue.contextualize(text, history, self.topics)
-        other_language = locale.language != self.texts.language
+        languages = {self.texts.language, *self.doc_languages.values()}
+        other_language = locale.language not in languages
         if other_language:  # English documents, a Spanish question: searched in everyday English
             searched = translate(searched, locale.glossary, self.index.words) or searched
         q = self.analyse(searched)
-        hits = self._retrieve(q, max(self.settings.top_k, 10), self.settings.retrieval)  # type: ignore[arg-type]
+        k = max(self.settings.top_k, 10)
+        if len(languages) == 1 or other_language:
+            hits = self._retrieve(q, k, self.settings.retrieval)  # type: ignore[arg-type]
+        else:  # documents in several languages: the question's own, when it has any
+            pool = self._retrieve(q, max(k, self.settings.candidates), self.settings.retrieval)  # type: ignore[arg-type]
+            hits = [h for h in pool if self.doc_languages.get(h.passage.doc, self.texts.language) == locale.language][:k]
         return answer.compose(
             text, hits, safety=notice, texts=locale, titles=self.titles,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
             addiction=safety.is_addiction_question(searched), searched_for=searched,
-            other_language=other_language,
+            other_language=self.texts.language if other_language else None,
         )

@@ -1,4 +1,4 @@
-"""Safety screen run before retrieval, and the one place the safety texts come from.
+"""The English safety screen, run before anything can refuse or delay a message.
 
 `detect` sorts a message into one of three notices, or none, in everyday English with typos:
 
@@ -23,59 +23,35 @@ General questions on the same topics get None and go to retrieval: "what happens
 overdose?", overdose signs, seizures as a withdrawal symptom, tapering, doses, alcohol in
 general, suicidal thoughts as a side effect, "is it safe to take a double dose?", "what if I
 miss a dose?", keeping pills away from children. `is_addiction_question` flags questions about
-dependence, withdrawal or quitting, so the caller can add the helpline. `load_texts` reads the
-notices, helplines and disclaimer from one TOML file per locale (default `locales/en-US.toml`).
+dependence, withdrawal or quitting, so the caller can add the helpline. The notices' texts are
+in the locale files (`locale.py`).
+
+Also an emergency, when said of a real person now: the signs of a stroke (a drooping face, one
+side numb), a throat closing or a failed EpiPen, choking, bleeding that will not stop, blood
+vomited or coughed up, the worst headache of one's life, a blow to the head with vomiting or
+confusion, someone not moving. Crisis wordings are written as classes (not wanting to live or
+wake up, tired of living, no way out, the means with an intent, self-harm with a tool or a body
+part, unless the sentence is about an accident); poisonings name common medicines by brand and
+generic name. tests/data/safety_phrases_dev.json is a development set written before these
+classes and checked by tests/test_safety_dev.py.
 
 Left out on purpose: no model, no diagnosis, English only (other languages: `safety_rules.py`),
-no other emergencies than the ones above (stroke, allergy, bleeding), no reading of
-BOT_SAFETY_TEXTS (the caller passes the path) and no length limit (the caller enforces one; only
-the head and tail of a huge message are scanned). It must stay cheap: it runs before rate
+no other emergencies than the ones above, no texts, and no length limit (only the head and tail
+of a huge message are scanned). It must stay cheap: it runs before rate
 limiting. It errs towards a notice when a real person is described: a needless notice costs a
 line, a missed one can cost a life.
 """
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
-from dataclasses import dataclass, fields
 from functools import lru_cache
-from pathlib import Path
 from typing import Literal
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.errors import ConfigError
-from bot.schema import Safety
-
-DEFAULT_TEXTS_PATH = Path(__file__).parent / "locales" / "en-US.toml"
 _HEAD, _TAIL = 4000, 1000  # people say what is wrong up front, or sign off with it
-
-
-@dataclass(frozen=True)
-class SafetyTexts:
-    locale: str
-    emergency: str  # Markdown: 911 and Poison Control
-    crisis: str  # Markdown: 988, and 911 for immediate danger
-    addiction: str  # Markdown: SAMHSA National Helpline
-    disclaimer: str  # plain text
-
-
-def load_texts(path: str | Path | None = None) -> SafetyTexts:
-    """Read the safety texts from a TOML file; None means the US English default."""
-    path = DEFAULT_TEXTS_PATH if path is None else Path(path)
-    fix = f"point BOT_SAFETY_TEXTS at a TOML file shaped like {DEFAULT_TEXTS_PATH}"
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"cannot read safety texts file {path}: {exc}; {fix}") from exc
-    values = {f.name: data.get(f.name) for f in fields(SafetyTexts)}
-    for name, value in values.items():
-        if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"safety texts file {path} lacks key '{name}' (a non-empty "
-                             f'string): add {name} = "..." to it, or {fix}')
-    return SafetyTexts(**{name: value.strip() for name, value in values.items()})
 
 
 # Typos are pulled towards these. Only distinctive words of 5+ letters: short or common ones
@@ -191,12 +167,13 @@ _SIGNS = [(re.compile(p.lstrip("~")), p[0] == "~") for p in (
     r"\b(?:is|hes|shes|im|are|started|keeps|was) choking\b(?! on (?:my|his|her) (?:words|tears))|"
     r"\bchoking (?:and|cant|on (?:a|the|his|her|some) (?:\w+ )?(?:food|piece|candy|grape|toy|coin))\b|"
     r"\b(?:throat|airway) (?:is |feels |keeps |started )?(?:swelling|swollen|closing|closing up|"
-    r"tightening)\b|\btongue (?:is )?(?:swelling up|closing)|\banaphyla\w*\b|\bepi ?pens? (?:isnt|is not|didnt|did not|not|wont|doesnt) "
-    r"(?:work|working|help|helping)\b",
+    r"tightening)\b|\btongue (?:is )?(?:swelling up|closing)|\banaphyla\w*\b|\bepi ?pens? (?:isnt|is "
+    r"not|didnt|did not|not|wont|doesnt) (?:work|working|help|helping)\b",
     # bleeding that will not stop, blood vomited or coughed up
     r"\b(?<!period )(?<!menstrual )(?:bleeding|blood) (?:\w+ ){0,3}?(?:wont|will not|doesnt|does not|"
-    r"isnt|is not|cant|cannot) (?:stop|stopping)\b(?! for (?:\w+ )?(?:days|weeks|months))|\b(?:cant|cannot|couldnt) (?:get (?:it|the bleeding|the blood) to )?stop "
-    r"(?:the )?bleeding\b|\b(?:gushing|spurting|pouring) (?:out )?blood\b|\bblood (?:is |was |keeps )?"
+    r"isnt|is not|cant|cannot) (?:stop|stopping)\b(?! for (?:\w+ )?(?:days|weeks|months))|\b(?:cant|"
+    r"cannot|couldnt) (?:get (?:it|the bleeding|the blood) to )?stop (?:the )?bleeding\b|"
+    r"\b(?:gushing|spurting|pouring) (?:out )?blood\b|\bblood (?:is |was |keeps )?"
     r"(?:gushing|spurting|pouring)\b|\b(?:leg|arm|hand|head|wound|cut|neck|foot|finger|wrist) (?:is |"
     r"keeps |was )?(?:gushing|spurting)\b|\b(?:so much|a lot "
     r"of|lots of|tons of|too much) blood\b(?! (?:in|on) (?:my|his|her|the) (?:stool|urine|pee|poop|"
@@ -273,7 +250,7 @@ _MEDS = (r"(?:pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|p
          # drug names by their usual endings: lorazepam, lisinopril, metoprolol, amoxicillin...
          r"\w+(?:azepam|zolam|pril|sartan|olol|statin|mycin|cillin|cycline|azole|oxetine|traline|"
          r"tidine|prazole|codone|morphone|triptan|formin|floxacin|dronate|dipine|triptyline|pramine|"
-         r"faxine|apine|idone|barbital)|%s)" % _DRUG_NAMES)
+         r"faxine|apine|idone|barbital)|" + _DRUG_NAMES + ")")
 # Young children and pets: whatever amount they got, Poison Control triages it (and a teen or
 # an adult who "ate a whole bottle" stays an emergency: intent cannot be ruled out).
 _YOUNG = (r"(?:babys?|babies|infants?|newborns?|tod+l+ers?|todd?lers?|kids?|kiddos?|child|childs|children|"
@@ -291,7 +268,8 @@ _MISTAKE = (r"\b(?:by (?:mistake|accident)|mistakenly|accident(?:al)?ly|accident
             r"unintentionally|without (?:thinking|realizing|realising)|(?:forgot|(?:didnt|did not) "
             r"(?:realize|realise|remember|notice)) (?:that )?(?:i|he|she|we|they) (?:had )?already|"
             r"already (?:took|taken|had|given|gave)|mix(?:ed)? ?up|mixed (?:the|my|his|her|them)|"
-            r"confused (?:the|my|his|her|them)|(?:grabbed|picked up) the wrong|wrong (?:\w+ )?(?:"
+            r"confused (?:the|my|his|her|them)|(?:got|gets|was|is|were) (?:\w+ )?confused and|"
+            r"(?:grabbed|picked up) the wrong|wrong (?:\w+ )?(?:"
             r"pills?|tablets?|meds|medications?|medicines?|bottle|dose|prescription|one)|"
             r"(?:thinking|thought) (?:it|they|that|those|these) (?:was|were) (?:mine|his|hers|"
             r"theirs|candy|vitamins?|(?:my|his|her|their|a|an) \w+ (?:pills?|meds|medicine))|instead of (?:one|1|half"
@@ -304,8 +282,9 @@ _TOO_MUCH = re.compile(r"\b(?:twice|double|extra|too (?:much|many)|another|again
                        r"both|more|\d+)\b")
 # A young child or a pet into medicines or household products; what they did first may be said
 # before "and" ("the kids got into grandma's purse and ate some pills"), and a pill put in the
-# mouth counts as swallowed.
-_SUBJECT_GAP = r"(?:(?!i |we |you |they |then i |then we |before |after |because |but |so |while )\w+ )"
+# mouth counts as swallowed. A hedge ("i think she ate") does not make the asker the subject.
+_SUBJECT_GAP = (r"(?:(?:i|we) (?:think|guess|believe|bet|fear|suspect|am pretty sure) |"
+                r"(?!i |we |you |they |then i |then we |before |after |because |but |so |while )\w+ )")
 _CHILD_OR_PET = re.compile(
     rf"\b{_YOUNG} {_SUBJECT_GAP}{{0,8}}?(?:ate|eaten|swallowed|chewed|chewing|bit|bitten|licked|"
     rf"sucked on|drank|drunk|got in ?to|gotten in ?to|got (?:a )?hold of|got ahold of|found|"
@@ -397,7 +376,8 @@ _CRISIS_MORE = re.compile(
     r"(?= anymore| any more| no more| now| today| tonight| tomorrow| ever| again| like this| honestly|"
     r" tbh| lol| i | and | but | so |$)"
     # tired or sick of living; hating being alive; wishing not to exist
-    r"|\b(?:tired|sick|exhausted|weary) (?:of|from) (?:living(?! with| in| on| at| paycheck| off)|being alive|existing|life(?= anymore| any "
+    r"|\b(?:tired|sick|exhausted|weary) (?:of|from) (?:living(?! with| in| on| at| paycheck| off)|"
+    r"being alive|existing|life(?= anymore| any "
     r"more|$| i | and )|this life|trying to stay alive|waking up every day)\b"
     r"|\bhate (?:being alive|existing|that i am alive|that im alive|waking up every day)\b"
     r"|\bwish (?:i|he|she) (?:wasnt|werent|was not|were not|didnt|did not|would not|wouldnt) "
@@ -677,12 +657,3 @@ _ADDICTION = re.compile(
 def is_addiction_question(message: str) -> bool:
     """Is this about addiction, dependence, withdrawal or quitting (typos tolerated)?"""
     return bool(_ADDICTION.search(" | ".join(s for s, _ in _sentences(message))))
-
-
-def check(message: str, texts: SafetyTexts) -> Safety | None:
-    """The notice to show before any answer, or None when nothing alarming was said."""
-    kind = detect(message)
-    if kind is None:
-        return None
-    kind = "emergency" if kind == "poisoning" else kind  # no poisoning text here yet
-    return Safety(kind, texts.emergency if kind == "emergency" else texts.crisis)

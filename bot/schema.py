@@ -35,6 +35,7 @@ class Document:
     url: str | None = None
     source: str | None = None
     reviewed: str | None = None
+    lang: str | None = None  # its language ("es"), from front matter or <html lang>; None: the default locale's
 
 
 @dataclass(frozen=True)

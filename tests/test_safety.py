@@ -1,4 +1,5 @@
-"""Tests for bot.safety: detection of emergencies and crises, and the safety texts."""
+"""Tests for bot.safety: the English detection of emergencies, poisonings and crises (the texts:
+tests/test_locale.py)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigError
+from bot.locale import Locales
 from bot.safety import (
-    DEFAULT_TEXTS_PATH,
-    SafetyTexts,
-    check,
     detect,
     is_addiction_question,
-    load_texts,
 )
-from bot.schema import Safety
 
 PHRASES = json.loads((Path(__file__).parent / "data" / "safety_phrases.json").read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
-def texts() -> SafetyTexts:
-    return load_texts()
+def locales() -> Locales:
+    locales = Locales.load()
+    locales.for_message("warm up: the language model loads once")
+    return locales
 
 
 # --- detection ------------------------------------------------------------------------------
@@ -200,84 +198,6 @@ def test_not_addiction_questions(message):
     assert not is_addiction_question(message)
 
 
-# --- check ----------------------------------------------------------------------------------
-
-
-def test_check_returns_the_matching_notice(texts):
-    assert check("my friend is overdosing", texts) == Safety("emergency", texts.emergency)
-    assert check("i want to kill myself", texts) == Safety("crisis", texts.crisis)
-    # until the poisoning notice has its own text, it shows the emergency one (911, Poison Control)
-    assert check("my toddler ate my pills", texts) == Safety("emergency", texts.emergency)
-    assert check("What is Klonopin?", texts) is None
-
-
-# --- texts ----------------------------------------------------------------------------------
-
-
-def test_default_texts_have_the_us_numbers_in_the_right_fields(texts):
-    assert DEFAULT_TEXTS_PATH.name == "en-US.toml" and DEFAULT_TEXTS_PATH.is_file()
-    assert texts.locale == "en-US"
-    assert "911" in texts.emergency and "1-800-222-1222" in texts.emergency
-    assert "988" in texts.crisis and "911" in texts.crisis
-    assert "1-800-662-4357" in texts.addiction and "SAMHSA" in texts.addiction
-    assert "988" not in texts.emergency and "1-800-662-4357" not in texts.crisis
-    disclaimer = texts.disclaimer.lower()
-    assert "not medical advice" in disclaimer and "prescriber" in disclaimer
-    assert "911" in disclaimer and "\n" not in disclaimer  # plain text, one paragraph
-
-
-def test_load_texts_accepts_str_path_and_none_alike(texts):
-    assert load_texts(str(DEFAULT_TEXTS_PATH)) == texts == load_texts(DEFAULT_TEXTS_PATH)
-
-
-UK = """
-locale = "en-GB"
-emergency = "Call **999** now."
-crisis = "Call Samaritans on **116 123**, or 999 in an emergency."
-addiction = "Call FRANK on **0300 123 6600**."
-disclaimer = "Not medical advice. In an emergency call 999."
-"""
-
-
-def test_custom_texts_file(tmp_path):
-    path = tmp_path / "en-GB.toml"
-    path.write_text(UK, encoding="utf-8")
-    texts = load_texts(path)
-    assert texts == SafetyTexts(
-        locale="en-GB",
-        emergency="Call **999** now.",
-        crisis="Call Samaritans on **116 123**, or 999 in an emergency.",
-        addiction="Call FRANK on **0300 123 6600**.",
-        disclaimer="Not medical advice. In an emergency call 999.",
-    )
-    assert check("he's not breathing", texts).message == "Call **999** now."
-
-
-@pytest.mark.parametrize("key", ["locale", "emergency", "crisis", "addiction", "disclaimer"])
-def test_missing_key_names_the_key_and_the_file(tmp_path, key):
-    path = tmp_path / "broken.toml"
-    path.write_text("\n".join(line for line in UK.splitlines() if not line.startswith(key)))
-    with pytest.raises(ConfigError, match=key) as err:
-        load_texts(path)
-    assert str(path) in str(err.value)
-
-
-def test_empty_value_is_rejected(tmp_path):
-    path = tmp_path / "empty.toml"
-    path.write_text(UK.replace('"Call **999** now."', '"  "'))
-    with pytest.raises(ConfigError, match="emergency"):
-        load_texts(path)
-
-
-def test_missing_file_and_bad_toml_raise_value_error(tmp_path):
-    with pytest.raises(ConfigError, match="nope.toml"):
-        load_texts(tmp_path / "nope.toml")
-    bad = tmp_path / "bad.toml"
-    bad.write_text("locale = ")
-    with pytest.raises(ConfigError, match="bad.toml"):
-        load_texts(bad)
-
-
 # --- robustness -----------------------------------------------------------------------------
 
 HOSTILE = [
@@ -298,10 +218,10 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("message", HOSTILE, ids=lambda m: f"{m[:10]!r}x{len(m)}")
-def test_hostile_strings_never_crash_and_stay_fast(message, texts):
+def test_hostile_strings_never_crash_and_stay_fast(message, locales):
     start = time.perf_counter()
     assert detect(message) is None
-    assert check(message, texts) is None
+    assert locales.check(message, locales.default) is None
     assert is_addiction_question(message) in (True, False)
     assert time.perf_counter() - start < 0.5
 
