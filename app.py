@@ -90,8 +90,9 @@ SCROLL_JS = """
     last = count;
     const user = rows[i], answer = rows[i + 1];
     const at = el => el.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop;
-    let top = at(user);  // the question, then its answer; a long question shows only its end
-    if (answer) top = Math.max(top, at(answer) - Math.min(user.offsetHeight, log.clientHeight * 0.25));
+    // the question, then its answer; of a question too long to fit above it, only the end
+    let top = at(user);
+    if (answer && at(answer) - top > log.clientHeight * 0.3) top = at(answer) - log.clientHeight * 0.15;
     log.scrollTo({top: Math.max(0, top - 4)});
     const box = log.getBoundingClientRect();
     if (box.top < 0 || box.top > window.innerHeight * 0.5) log.scrollIntoView({block: 'start'});

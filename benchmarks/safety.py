@@ -1,6 +1,7 @@
 """Safety screen: false alarms on real questions, and recall on held-out crisis, emergency and
-poisoning messages, for the English detector `bot.safety.detect` (and, when `bot.locale` offers
-`detect_all`, the English and Spanish rules combined on the Spanish held-out messages).
+poisoning messages, side by side for three screens: what the app runs (`Locales.detect`: the
+English rules and every locale's `[detect]` rules), the English rules alone (`bot.safety.detect`),
+and a keyword baseline (a message holding one of a dozen alarming words, in either language).
 
     python benchmarks/safety.py
 
@@ -29,6 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+import re  # noqa: E402
+
+from bot.locale import Locales  # noqa: E402
 from bot.safety import detect  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
@@ -39,13 +43,22 @@ KINDS = ("emergency", "poisoning", "crisis")
 Detector = Callable[[str], str | None]
 
 
-def spanish_detector() -> tuple[Detector | None, str]:
-    """`bot.locale.detect_all` (English and Spanish rules together) if a colleague's module has it."""
-    try:
-        from bot.locale import detect_all  # type: ignore[attr-defined]
-    except ImportError as exc:
-        return None, f"es rows skipped: `from bot.locale import detect_all` failed ({exc})"
-    return detect_all, "es rows: bot.locale.detect_all (English and Spanish rules combined)"
+_KEYWORDS = [  # the simplest screen: a word list, in English and Spanish
+    ("crisis", re.compile(r"suicid|kill (?:my|him|her)self|want to die|matarme|quiero morir", re.I)),
+    ("poisoning", re.compile(r"swallowed|poison|trag(?:o|ó)|envenen", re.I)),
+    ("emergency", re.compile(r"overdos|sobredosis|not breathing|no respira|unconscious|inconsciente|seizure|"
+                             r"convulsi|won'?t wake|no despierta", re.I)),
+]
+
+
+def keywords(message: str) -> str | None:
+    return next((kind for kind, pattern in _KEYWORDS if pattern.search(message)), None)
+
+
+def detectors() -> dict[str, Detector]:
+    locales = Locales.load()
+    locales.detect("warm up: the language model loads once, at start, not per question")
+    return {"app": locales.detect, "English rules": detect, "keywords": keywords}
 
 
 def read_questions() -> dict[str, list[str]]:
@@ -87,16 +100,14 @@ def held_out(phrases: dict[str, list[str]], detector: Detector) -> dict:
 
 def main() -> None:
     began = time.perf_counter()
-    result: dict = {"false_alarms": {name: false_alarms(qs, detect) for name, qs in read_questions().items()}}
+    screens = detectors()
+    questions = read_questions()
+    result: dict = {"screens": list(screens), "false_alarms": {
+        screen: {name: false_alarms(qs, fn) for name, qs in questions.items()} for screen, fn in screens.items()}}
     if HELDOUT.is_file():
         data = json.loads(HELDOUT.read_text("utf-8"))
-        result["heldout"] = {"en": held_out(data.get("en", {}), detect)}
-        es_detector, note = spanish_detector()
-        result["notes"] = [note]
-        if es_detector and data.get("es"):
-            result["heldout"]["es"] = held_out(data["es"], es_detector)
-    else:
-        result["notes"] = [f"{HELDOUT.relative_to(ROOT)} not found: held-out rows skipped"]
+        result["heldout"] = {screen: {lang: held_out(data.get(lang, {}), fn) for lang in ("en", "es")}
+                             for screen, fn in screens.items()}
     result["seconds"] = round(time.perf_counter() - began, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "safety.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
@@ -105,32 +116,35 @@ def main() -> None:
 
 
 def pct(x: float | None) -> str:
-    return "–" if x is None else f"{x:.3f}"
+    return "–" if x is None else f"{x:.2f}"
 
 
 def markdown(result: dict) -> str:
-    lines = ["False alarms of `bot.safety.detect` on real questions (none describes a person in danger):", "",
-             "| question set | questions | false alarms | rate | µs per question |", "|---|---:|---:|---:|---:|"]
-    for name, r in result["false_alarms"].items():
-        lines.append(f"| {name} | {r['questions']} | {r['false_alarms']} | {r['rate']:.3f} | "
-                     f"{r['microseconds_per_question']} |")
-    listed = [(name, a) for name, r in result["false_alarms"].items() for a in r["listed"]]
-    lines += ["", "Every false alarm:" if listed else "No false alarm.", ""]
+    screens = result["screens"]
+    app = result["false_alarms"]["app"]
+    lines = ["False alarms on real questions (none describes a person in danger); µs per question for the app:", "",
+             "| question set | questions | " + " | ".join(screens) + " | µs (app) |",
+             "|---|---:|" + "---:|" * (len(screens) + 1)]
+    for name, r in app.items():
+        counts = " | ".join(str(result["false_alarms"][s][name]["false_alarms"]) for s in screens)
+        lines.append(f"| {name} | {r['questions']} | {counts} | {r['microseconds_per_question']} |")
+    listed = [(name, a) for name, r in app.items() for a in r["listed"]]
+    lines += ["", "Every false alarm of the app:" if listed else "The app gave no false alarm.", ""]
     lines += [f"- {name}, {a['kind']}: {a['question'][:300]!r}" for name, a in listed]
     if "heldout" in result:
-        lines += ["", "Held-out messages (benchmarks/data/safety_heldout.json, not used to tune the patterns). "
-                  "Right kind = recall; wrong kind = a notice was shown, another one (e.g. a poisoning read as an "
-                  "emergency, which still shows 911 and Poison Control); missed = no notice:", "",
-                  "| language | kind | messages | right kind (recall) | notice shown, wrong kind | missed | "
-                  "false alarms |", "|---|---|---:|---:|---:|---:|---:|"]
-        for lang, rows in result["heldout"].items():
+        lines += ["", "Held-out messages (benchmarks/data/safety_heldout.json, written apart and never used to tune "
+                  "the rules): the share that got a notice (right kind / any kind: a poisoning read as an emergency "
+                  "still shows 911 and Poison Control), and false alarms on its ordinary messages:", "",
+                  "| language | kind | messages | " + " | ".join(screens) + " |", "|---|---|---:|" + "---:|" * len(screens)]
+        for lang in ("en", "es"):
             for kind in KINDS:
-                r = rows[kind]
-                lines.append(f"| {lang} | {kind} | {r['messages']} | {r['right_kind']} ({pct(r['recall'])}) | "
-                             f"{r['wrong_kind']} | {r['missed']} | |")
-            o = rows["ordinary"]
-            lines.append(f"| {lang} | ordinary | {o['messages']} | | | | {o['false_alarms']} ({pct(o['rate'])}) |")
-    lines += [""] + [f"Note: {n}." for n in result.get("notes", [])]
+                rows = [result["heldout"][s][lang][kind] for s in screens]
+                cells = " | ".join(f"{pct(r['recall'])} / {pct((r['right_kind'] + r['wrong_kind']) / r['messages'])}"
+                                   for r in rows)
+                lines.append(f"| {lang} | {kind} | {rows[0]['messages']} | {cells} |")
+            rows = [result["heldout"][s][lang]["ordinary"] for s in screens]
+            cells = " | ".join(f"{r['false_alarms']} ({pct(r['rate'])})" for r in rows)
+            lines.append(f"| {lang} | ordinary (false alarms) | {rows[0]['messages']} | {cells} |")
     return "\n".join(lines) + "\n"
 
 
