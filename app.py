@@ -3,15 +3,20 @@
 `python app.py` or `python -m bot serve` builds the index if it is missing or stale (an
 unchanged corpus costs a hash of its files), then serves on BOT_HOST:BOT_PORT:
 
-    /            the chat page: title, what the documents are, examples, conversation
-    /widget/     the same chat for a forum's side column (narrow, no header)
+    /            the chat page: title, what the documents are, helplines, examples, conversation
+    /widget/     the same chat for a forum's side column: a one-line title, the disclaimer and
+                 the helplines always in view in a 380x640 frame
+    /es/, /widget/es/   the same in every other locale's language (`?lang=es` or a Spanish
+                 browser leads there)
     /api/ask     POST {"question", "history"} → the answer's JSON (OpenAPI at /docs)
     /gradio.js   the <gradio-app> web component, served here so embedding needs no CDN
 
-Gradio appears only here. Each answer is `Answer.markdown` (documents' text already escaped)
-with the emergency or crisis notice set apart, then a collapsed "Sources" panel; what the
-user typed is escaped too, so HTML in a question is shown as text. Thumbs up and down go to
-the feedback log with every answered and unanswered question, never with who asked.
+Gradio appears only here. A question is shown at once with its emergency or crisis notice, if
+any (no model, not queued); then the answer replaces it: `Answer.markdown` (documents' text
+already escaped) with the notice set apart, then a collapsed "Sources" panel, and the chat
+scrolls to the top of the new answer. What the user typed is escaped too, so HTML in a
+question is shown as text. Thumbs up and down go to the feedback log with every answered and
+unanswered question, never with who asked.
 """
 
 from __future__ import annotations

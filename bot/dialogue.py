@@ -41,7 +41,8 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
-def _user_turns(history: Sequence[Turn]) -> list[str]:
+def user_turns(history: Sequence[Turn]) -> list[str]:
+    """The user's earlier messages, oldest first, from strings or chat messages."""
     turns = []
     for turn in history:
         if isinstance(turn, str):
@@ -71,7 +72,7 @@ def is_follow_up(question: str, topics: frozenset[str] = frozenset()) -> bool:
 
 def contextualize(question: str, history: Sequence[Turn] = (), topics: frozenset[str] = frozenset()) -> str:
     """What to search for: the question itself, or the earlier topic followed by the follow-up."""
-    turns = _user_turns(history)
+    turns = user_turns(history)
     if not turns or not is_follow_up(question, topics):
         return question
     for earlier in reversed(turns):  # the nearest earlier turn that names a topic

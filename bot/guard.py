@@ -34,9 +34,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-#: paths that ask the bot a question: the JSON API and the Gradio chat's event endpoints (the
-#: chat's and the widget's, which is mounted under /widget)
-ASKING = re.compile(r"^/api/ask/?$|/gradio_api/(?:queue/join|call/|run/)")
+#: the JSON API's question endpoint, whose oversized questions are still screened for a notice
 API_ASK = re.compile(r"^/api/ask/?$")
 UPLOADS = re.compile(r"/(?:gradio_api/)?upload/?$")
 _MAX_CLIENTS = 100_000  # oldest forgotten first: memory stays bounded under a spoofed-address flood

@@ -110,11 +110,16 @@ class Bot:
         locale, notice = self.screen(text, page)
         if not re.search(r"[^\W_]", text):
             return answer.invalid(text, locale.empty.format(example=locale.example), locale, notice)
-        searched = dialogue.contextualize(text, history, self.topics)
         languages = {self.texts.language, *self.doc_languages.values()}
         other_language = locale.language not in languages
         if other_language:  # English documents, a Spanish question: searched in everyday English
-            searched = translate(searched, locale.glossary, self.index.words) or searched
+            def english(t: str) -> str:
+                return translate(t, locale.glossary, self.index.words) or t
+            text_searched, history = english(text), [english(t) for t in dialogue.user_turns(history)]
+        else:
+            text_searched = text
+        # a message that got a notice tells its own story: it is searched as it is, not as a follow-up
+        searched = text_searched if notice else dialogue.contextualize(text_searched, history, self.topics)
         q = self.analyse(searched)
         k = max(self.settings.top_k, 10)
         if len(languages) == 1 or other_language:

@@ -158,3 +158,11 @@ def test_the_report_counts_safety_messages_apart(tmp_path, spanish_bot):
     rows = report(log)
     assert [r.question for r in rows["unanswered"]] == ["How much does a taxi cost?"]
     assert [(r.question, r.count) for r in rows["safety"]] == [("emergency", 1), ("crisis", 1)]
+
+
+def test_a_message_with_a_notice_is_its_own_story_and_a_spanish_follow_up_carries_the_topic(spanish_bot):
+    message = "my husband took too many pills and is not breathing"
+    answer = spanish_bot.ask(message, ["What are the withdrawal symptoms of Klonopin?"])
+    assert answer.safety and answer.searched_for == message  # not "withdrawal Klonopin: my husband..."
+    follow = spanish_bot.ask("¿y cuánto duran?", ["¿Cuáles son los síntomas de abstinencia del Klonopin?"])
+    assert follow.searched_for == "withdrawal klonopin: how long last" and follow.language == "es"

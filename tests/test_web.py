@@ -183,6 +183,28 @@ def test_the_widget_is_the_chat_with_a_one_line_header(client: TestClient):
     assert "Your question" in widget and "not medical advice" in widget and "(tel:911)" in widget
 
 
+@pytest.mark.parametrize(("path", "headers", "target"), [
+    ("/?lang=es", {}, "/es/"),
+    ("/widget/?lang=es-MX", {}, "/widget/es/"),
+    ("/widget/?lang=es&__theme=light", {}, "/widget/es/?__theme=light"),
+    ("/", {"accept-language": "es-US,es;q=0.9,en;q=0.8"}, "/es/"),
+    ("/widget/", {"accept-language": "es"}, "/widget/es/"),
+    ("/es/?lang=en", {}, "/"),
+    ("/widget/es/?lang=en", {}, "/widget/"),
+])
+def test_the_page_and_widget_follow_lang_and_the_browsers_language(client: TestClient, path, headers, target):
+    r = client.get(path, headers=headers, follow_redirects=False)
+    assert r.status_code == 302 and r.headers["location"] == target
+
+
+def test_pages_in_their_own_language_are_not_redirected(client: TestClient):
+    for path, headers in [("/", {"accept-language": "en-US,en;q=0.9,es;q=0.5"}), ("/", {"accept-language": "fr"}),
+                          ("/es/", {"accept-language": "en"}), ("/?lang=xx", {})]:
+        assert client.get(path, headers=headers, follow_redirects=False).status_code == 200, (path, headers)
+    spanish = json.dumps(client.get("/es/config").json()["components"])
+    assert "Su pregunta" in spanish and "Pregunte a los documentos" in spanish and "(tel:911)" in spanish
+
+
 def test_gradio_client_gets_the_answer_json(bot: Bot, web_settings: Settings):
     from gradio_client import Client
 
