@@ -1,22 +1,31 @@
-"""Score the bot on a queries file: the seed rules, or IR metrics on MedQuAD-style queries.
+"""Score the bot on a queries file: the seed rules, or IR metrics on MedQuAD-style or graded queries.
 
-Two formats are recognised by their fields. Seed queries carry a `kind` (answerable,
+Three formats are recognised by their fields. Seed queries carry a `kind` (answerable,
 out_of_scope, emergency, crisis) and are judged by the rules of the seed README, each result
 with the reason it failed. MedQuAD-style queries carry a gold `doc` and `section`; the ranked
 passages (no abstention) are scored at section level — hit@1/5/10, MRR@10, nDCG@10, with
-several passages of one section counted once — and at document level (hit@5).
+several passages of one section counted once — and at document level (hit@5). Consumer
+queries carry graded `qrels` ([{doc, section, grade}]) and are scored as the consumer README
+says: nDCG@10 with gain = grade, MRR@10 and hit@1 counting grade >= 2, and the mean grade of
+the first section (0 when unjudged). `doc_qrels` (page-level grades) are not scored.
+
+Judged docs may be relative to a folder above the corpus ("corpus/3_GHR_QA/0000058.md" where
+the index holds "3_GHR_QA/0000058.md"): each is mapped to the index document it names by
+dropping leading folders until the index holds it. The answers' abstention is not scored here.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from .pipeline import Bot
 from .retrieve import Mode
+
+RELEVANT = 2  # the grade from which a judged section counts as relevant for MRR and hit@1
 
 
 def load_queries(path: Path) -> list[dict[str, Any]]:
@@ -54,13 +63,53 @@ def _same_doc(gold: str, doc: str) -> bool:
     return gold == doc or gold.endswith("/" + doc)
 
 
+def sections_ranked(bot: Bot, question: str, *, mode: Mode | None = None, depth: int = 10) -> list[tuple[str, str]]:
+    """The (doc, section) of the ranked passages, the first passage of each section kept, cut at `depth`."""
+    hits = bot.search(question, k=3 * depth, mode=mode)
+    return list(dict.fromkeys((h.passage.doc, h.passage.section) for h in hits))[:depth]
+
+
+def index_doc(gold: str, docs: Collection[str]) -> str:
+    """The index's id of a judged doc: itself, or with leading folders dropped until the index
+    holds it (judgments relative to a folder above the corpus); itself when none matches."""
+    parts = gold.split("/")
+    return next(("/".join(parts[i:]) for i in range(len(parts)) if "/".join(parts[i:]) in docs), gold)
+
+
+def graded_scores(ranked: Sequence[tuple[str, str]], grades: dict[tuple[str, str], int], *, depth: int = 10) -> dict[str, float]:
+    """nDCG@depth (gain = grade, ideal = the judgments sorted by grade), MRR@depth and hit@1
+    (grade >= 2 relevant) and the first section's grade (0 unjudged) of one ranked section list,
+    already deduplicated; unjudged sections have grade 0."""
+    got = [grades.get(key, 0) for key in ranked[:depth]]
+    dcg = sum(g / math.log2(i + 1) for i, g in enumerate(got, 1))
+    ideal = sum(g / math.log2(i + 1) for i, g in enumerate(sorted(grades.values(), reverse=True)[:depth], 1))
+    rank = next((i for i, g in enumerate(got, 1) if g >= RELEVANT), None)
+    return {"ndcg@10": dcg / ideal if ideal else 0.0, "mrr@10": 1 / rank if rank else 0.0,
+            "hit@1": float(rank == 1), "top1_grade": float(got[0]) if got else 0.0}
+
+
+def graded_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
+    """Means over the queries of `graded_scores`, for queries with graded `qrels`."""
+    docs = set(bot.index.manifest.get("files") or ()) or {p.doc for p in bot.index.passages}
+    totals = dict.fromkeys(["ndcg@10", "mrr@10", "hit@1", "top1_grade"], 0.0)
+    n = 0
+    for q in queries:
+        n += 1
+        grades: dict[tuple[str, str], int] = {}
+        for r in q["qrels"]:
+            key = (index_doc(r["doc"], docs), r["section"])
+            grades[key] = max(grades.get(key, 0), int(r["grade"]))
+        for name, value in graded_scores(sections_ranked(bot, q["question"], mode=mode), grades).items():
+            totals[name] += value
+    return {"queries": n, **{k: round(v / max(n, 1), 4) for k, v in totals.items()}}
+
+
 def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
     totals = dict.fromkeys(["hit@1", "hit@5", "hit@10", "mrr@10", "ndcg@10", "doc_hit@5"], 0.0)
     n = 0
     for q in queries:
         n += 1
-        hits = bot.search(q["question"], k=30, mode=mode)
-        sections = list(dict.fromkeys((h.passage.doc, h.passage.section) for h in hits))[:10]
+        sections = sections_ranked(bot, q["question"], mode=mode)
         rank = next((i for i, (d, s) in enumerate(sections, 1) if _same_doc(q["doc"], d) and s == q["section"]), None)
         if rank:
             totals["hit@1"] += rank == 1
@@ -75,6 +124,7 @@ def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | No
 def evaluate(bot: Bot, queries: list[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
     seed = [q for q in queries if "kind" in q]
     ranked = [q for q in queries if "kind" not in q and q.get("section")]
+    graded = [q for q in queries if "kind" not in q and q.get("qrels")]
     report: dict[str, Any] = {}
     if seed:
         results = []
@@ -84,6 +134,8 @@ def evaluate(bot: Bot, queries: list[dict[str, Any]], *, mode: Mode | None = Non
         report["seed"] = {"passed": sum(r["passed"] for r in results), "total": len(results), "results": results}
     if ranked:
         report["ranking"] = rank_metrics(bot, ranked, mode=mode)
+    if graded:
+        report["graded"] = graded_metrics(bot, graded, mode=mode)
     return report
 
 
@@ -94,9 +146,12 @@ def table(report: dict[str, Any]) -> str:
         s = report["seed"]
         lines.append(f"seed: {s['passed']}/{s['total']} passed")
         lines += [f"  FAIL {r['qid']} ({r['kind']}): {r['reason']}" for r in s["results"] if not r["passed"]]
-    if "ranking" in report:
-        r = report["ranking"]
-        lines.append("| queries | " + " | ".join(k for k in r if k != "queries") + " |")
-        lines.append("|---:|" + "---:|" * (len(r) - 1))
-        lines.append(f"| {r['queries']} | " + " | ".join(f"{v:.3f}" for k, v in r.items() if k != "queries") + " |")
+    for key in ("ranking", "graded"):
+        if key in report:
+            r = report[key]
+            if key == "graded":
+                lines.append("graded (consumer) metrics:")
+            lines.append("| queries | " + " | ".join(k for k in r if k != "queries") + " |")
+            lines.append("|---:|" + "---:|" * (len(r) - 1))
+            lines.append(f"| {r['queries']} | " + " | ".join(f"{v:.3f}" for k, v in r.items() if k != "queries") + " |")
     return "\n".join(lines)
