@@ -59,9 +59,12 @@ def compose(
     addiction: bool = False,
     searched_for: str | None = None,
     other_language: str | None = None,
+    uncovered: dict[str, str] | None = None,
 ) -> Answer:
-    """`other_language`: the documents' language when it is not the question's (a line says so)."""
-    quoted = _distinct([h for h in hits if h.score >= min_score], top_k)
+    """`other_language`: the documents' language when it is not the question's (a line says so).
+    `uncovered` ({"topic", "asked"}): the documents hold the topic but not what is asked, so
+    nothing is quoted and one plain sentence names both."""
+    quoted = [] if uncovered else _distinct([h for h in hits if h.score >= min_score], top_k)
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = [safety.message] if safety else []
     if safety and safety.kind == "crisis":
@@ -78,13 +81,15 @@ def compose(
         parts.append(f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted))
     else:
         status = "no_answer"
-        if safety is None:
+        if uncovered and safety is None:
+            parts.append(texts.not_covered_concept.format(topic=escape(uncovered["topic"]), asked=escape(uncovered["asked"])))
+        elif safety is None:
             parts.append(_not_covered(titles, texts))
     if addiction:
         parts.append(texts.addiction)
     parts.append(f"*{escape(texts.disclaimer)}*")
     return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for,
-                  texts.language)
+                  texts.language, uncovered)
 
 
 def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:

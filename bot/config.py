@@ -52,6 +52,10 @@ class Settings:
     #: below this cosine similarity of the best passage, the bot says it has no answer (chosen from
     #: data by benchmarks/quality.py: Youden's J over answerable and unanswerable question sets)
     min_score: float = 0.36
+    #: below this cosine of what is asked (the question without its topic words) with the best quoted
+    #: passage, when the quotes lack some of its words, the bot says the documents cover the topic but
+    #: not what is asked (chosen from data by benchmarks/coverage.py); 0 turns the check off
+    coverage_threshold: float = 0.0
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

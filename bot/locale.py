@@ -58,6 +58,7 @@ class Locale:
     addiction: str
     disclaimer: str  # plain text
     not_covered: str  # {covered}
+    not_covered_concept: str  # {topic} {asked}
     more_documents: str  # {n}
     other_language: str  # {language}
     from_documents: str
@@ -114,8 +115,9 @@ def load_locale(path: str | Path) -> Locale:
                   glossary=MappingProxyType({fold(k): v for k, v in glossary.items()}), rules=rules, source=str(path))
 
 
-_PLACEHOLDERS = {"not_covered": {"covered"}, "more_documents": {"n"}, "other_language": {"language"},
-                 "too_long": {"length", "limit"}, "empty": {"example"}, "rate_limited": {"seconds"}, "ui.intro": {"titles"},
+_PLACEHOLDERS = {"not_covered": {"covered"}, "not_covered_concept": {"topic", "asked"}, "more_documents": {"n"},
+                 "other_language": {"language"}, "too_long": {"length", "limit"}, "empty": {"example"},
+                 "rate_limited": {"seconds"}, "ui.intro": {"titles"},
                  "ui.sources_panel": {"n"}, "ui.example_question": {"heading"}}
 
 

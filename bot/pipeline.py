@@ -11,18 +11,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
-from . import answer, dialogue, query, safety
+from . import answer, coverage, dialogue, query, safety
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .index import Index, load
+from .index import Index, bm25_tokens, load
 from .locale import Locale, Locales, translate
 from .retrieve import Mode, Retriever
-from .schema import Answer, Hit, Safety
+from .schema import Answer, Hit, Passage, Safety
 
 # C0/C1 controls (but tab and newline) become spaces; zero-width characters and bidirectional
 # overrides are deleted, so "over\u200bdose" still reads as "overdose"
@@ -48,6 +49,7 @@ class Bot:
         self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
+        self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
 
     @property
     def settings(self) -> Settings:
@@ -94,6 +96,56 @@ class Bot:
         shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
         return answer.invalid(shown, locale.rate_limited.format(seconds=seconds), locale, notice)
 
+    def coverage(self, searched: str, hits: Sequence[Hit]) -> coverage.Coverage:
+        """What the documents of the passages that would be quoted do not hold of the question,
+        and how close in meaning the rest of the question (without its topic words) is to them."""
+        quoted = [h for h in hits if h.score >= self.settings.min_score][: self.settings.top_k]
+        found = coverage.check(searched, quoted, self._held)
+        if not found.asked:
+            return found
+        if not found.topic:  # nothing taken away: the question's own cosine
+            return replace(found, similarity=max(h.score for h in quoted))
+        pids = [h.pid for h in quoted if h.pid >= 0]
+        similarity = float(np.max(self.index.store.vectors(pids) @ self._vector(found.rest))) if pids else 0.0
+        return replace(found, similarity=similarity)
+
+    def _held(self, hits: Sequence[Hit]) -> frozenset[str]:
+        """The stems of every passage of the documents these hits come from."""
+        return frozenset().union(*(self._document_stems(h.pid, h.passage.doc) for h in hits))
+
+    def _document_stems(self, pid: int, doc: str) -> frozenset[str]:
+        if doc not in self._stems and pid >= 0:
+            texts = [p.context for p in self._document_passages(pid, doc)]
+            self._stems[doc] = frozenset(t for tokens in bm25_tokens(texts) for t in tokens)
+        return self._stems.get(doc, frozenset())
+
+    def _document_passages(self, pid: int, doc: str, window: int = 64) -> list[Passage]:
+        """Every passage of `doc`, found around one of them (a document's passages are stored
+        next to each other), a window at a time: one round trip for most documents."""
+        n = len(self.index.passages)
+        lo, hi = max(0, pid - window), min(n, pid + window + 1)
+        while True:
+            ids = list(range(lo, hi))
+            same = [i for i, p in zip(ids, self.index.get(ids)) if p.doc == doc]
+            first, last = min(same), max(same)
+            if (first > lo or lo == 0) and (last < hi - 1 or hi == n):
+                return [p for p in self.index.get(list(range(first, last + 1)))]
+            lo, hi = max(0, lo - 4 * window), min(n, hi + 4 * window)
+
+    def uncovered(self, searched: str, hits: Sequence[Hit], translated_from: Locale | None) -> dict[str, str] | None:
+        """{"topic", "asked"} when the quotes hold the topic but not what is asked, else None."""
+        threshold = self.settings.coverage_threshold
+        if threshold <= 0 or not hits:
+            return None
+        found = self.coverage(searched, hits)
+        if not found.asked or found.similarity is None or found.similarity >= threshold:
+            return None
+        topic, asked = found.topic or hits[0].passage.title, found.asked
+        if translated_from is not None:  # name them in the question's language when the glossary can
+            back = {english: word for word, english in sorted(translated_from.glossary.items(), reverse=True)}
+            topic, asked = (" ".join(back.get(w.lower(), w) for w in t.split()) for t in (topic, asked))
+        return {"topic": topic, "asked": asked}
+
     def too_long(self, question: str, length: str, page: str | None = None) -> Answer:
         """The reply to a message over the size limit (`length`, as shown): the notice, and why."""
         locale, notice = self.screen(question, page)
@@ -127,8 +179,9 @@ class Bot:
         else:  # documents in several languages: the question's own, when it has any
             pool = self._retrieve(q, max(k, self.settings.candidates), self.settings.retrieval)  # type: ignore[arg-type]
             hits = [h for h in pool if self.doc_languages.get(h.passage.doc, self.texts.language) == locale.language][:k]
+        uncovered = self.uncovered(searched, hits, locale if other_language else None)
         return answer.compose(
-            text, hits, safety=notice, texts=locale, titles=self.titles,
+            text, hits, safety=notice, texts=locale, titles=self.titles, uncovered=uncovered,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
             addiction=safety.is_addiction_question(searched), searched_for=searched,
             other_language=self.texts.language if other_language else None,

@@ -84,7 +84,7 @@ class Retriever:
             order = self._hybrid(query, query_vector, cosine, lexical)
         best = sorted(order, key=lambda pid: (-order[pid], pid))[:k]
         self._fill_cosines(best, cosine, query_vector)
-        return [Hit(p, rank=r, score=cosine[pid], fused=order[pid])
+        return [Hit(p, rank=r, score=cosine[pid], fused=order[pid], pid=pid)
                 for r, (pid, p) in enumerate(zip(best, self.index.get(best)), 1)]
 
     def _fill_cosines(self, pids: list[int], cosine: dict[int, float], vector: np.ndarray) -> None:

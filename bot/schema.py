@@ -77,6 +77,7 @@ class Hit:
     score: float  # cosine similarity between question and passage, in [-1, 1]
     fused: float = 0.0  # the fusion score that decided the rank
     highlights: tuple[Span, ...] = ()
+    pid: int = field(default=-1, compare=False)  # its row in the index (its vector's id); -1 unknown
 
 
 @dataclass(frozen=True)
@@ -95,10 +96,12 @@ class Answer:
     disclaimer: str
     searched_for: str | None = field(default=None, compare=False)
     language: str = "en"  # the language of the reply's own texts (the question's, when a locale has it)
+    #: when the documents hold the topic but not what is asked: {"topic": "Klonopin", "asked": "pregnancy"}
+    uncovered: dict[str, str] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: question, status, safety, passages, markdown, disclaimer, and (added
-        later, as DESIGN.md allows) the reply's language."""
+        later, as DESIGN.md allows) the reply's language and the uncovered part of the question."""
         return {
             "question": self.question,
             "status": self.status,
@@ -121,4 +124,5 @@ class Answer:
             "markdown": self.markdown,
             "disclaimer": self.disclaimer,
             "language": self.language,
+            "uncovered": self.uncovered,
         }

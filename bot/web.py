@@ -100,6 +100,8 @@ class AnswerOut(BaseModel):
     markdown: str = Field(description="what the chat shows: notice, quotes, [n] citations, sources, disclaimer")
     disclaimer: str
     language: str = Field(description="language of the reply's own texts (the question's when a locale has it): en, es…")
+    uncovered: dict[str, str] | None = Field(description=(
+        'when the documents hold the topic but not what is asked: {"topic": "Klonopin", "asked": "pregnancy"}'))
 
 
 def create_api(service: Service, settings: Settings) -> FastAPI:

@@ -13,7 +13,7 @@ from bot import Bot, Settings
 from bot.answer import escape
 from bot.index import build
 
-KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language"}
+KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered"}
 PASSAGE_KEYS = {"rank": int, "score": float, "text": str, "highlights": list, "doc": str, "title": str,
                 "section": str, "url": (str, type(None)), "start": int, "end": int}
 
