@@ -59,8 +59,8 @@ def jsonl(path: Path) -> list[dict]:
 
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
     """Per question: answered with the check off?, and the check's two signals."""
-    shipped = bot.settings
-    bot.settings = replace(shipped, coverage_threshold=0.0)
+    shipped = bot.settings  # every missing word is recorded (Z = 99); the grid decides which count
+    bot.settings = replace(shipped, coverage_threshold=0.0, coverage_specificity=99.0)
     rows = []
     for q in questions:
         answer = bot.ask(q)

@@ -1,14 +1,26 @@
-"""Answer quality, in one run: MedQuAD dev retrieval and the seed questions for BM25 alone,
-dense alone, their reciprocal rank fusion and the shipped hybrid pipeline, plus the abstention
-trade-off that chooses the "no answer" rule.
+"""Answer quality, in one run: MedQuAD dev retrieval, the consumer questions (graded judgments
+on the MedQuAD corpus) and the seed questions for BM25 alone, dense alone, their reciprocal rank
+fusion and the shipped hybrid pipeline; the share of answerable and of "right topic, not covered"
+questions each one answers; and the abstention trade-off that chooses the "no answer" rule.
 
     python benchmarks/quality.py            # all of it (indexes are built once and cached)
     python benchmarks/quality.py --limit 200 # a quick look on the first 200 dev questions
     python benchmarks/quality.py --store milvus  # the same with the vectors in Milvus Lite
+    python benchmarks/quality.py --sets seed consumer  # only some sets (seed alone needs no MedQuAD index)
 
 Writes benchmarks/results/quality.md (the README's table), quality.json and quality.png
-(quality-milvus.* with --store milvus).
-Reads ../shared/eval/ (MedQuAD corpus and dev questions, the seed questions).
+(quality-milvus.* with --store milvus; quality-<sets>.* with --sets, so a partial run never
+overwrites the full one).
+Reads ../shared/eval/ (MedQuAD corpus and dev questions, the consumer questions, the seed
+questions) and benchmarks/data/ (the near-topic and lay seed sets; make_near_topic.py makes the
+MedQuAD one).
+
+Coverage (who answers what): each set is asked through `Bot.ask` with the retrieval switched,
+and the share whose status is "answered" is reported: answerable sets (seed answerable, the lay
+rewordings of seed_answerable_lay.jsonl, MedQuAD dev, the consumer sets) should be answered,
+the near-topic sets (seed_near_topic.jsonl on the seed index, medquad_near_topic.jsonl on the
+MedQuAD index) and the general off-topic questions declined. For the lay seed questions the
+share whose first quote comes from one of the sections listed for it is given too.
 
 Abstention sets: answerable = the seed's answerable questions (seed index) and the MedQuAD dev
 questions (MedQuAD index); unanswerable = the seed's off-topic questions, the MedQuAD dev
@@ -37,13 +49,16 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 from bot import Bot, Settings  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
-from bot.evaluate import evaluate, load_queries, rank_metrics  # noqa: E402
+from bot.evaluate import evaluate, graded_metrics, load_queries, rank_metrics  # noqa: E402
 from bot.index import build  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
 CACHE = ROOT / "benchmarks" / "cache"
 RESULTS = ROOT / "benchmarks" / "results"
+DATA = ROOT / "benchmarks" / "data"
 MODES = ("bm25", "dense", "rrf", "hybrid")
+SETS = ("dev", "consumer", "seed", "near")  # what --sets chooses among
+CONSUMER = {"MEDIQA": "mediqa.jsonl", "LiveQA train": "liveqa-train.jsonl"}
 
 
 def open_bot(corpus: Path, name: str, embedder: SentenceTransformerEmbedder, store: str = "faiss", **overrides: object) -> Bot:
@@ -80,75 +95,192 @@ def choose_rule(answerable: dict[str, list[float]], unanswerable: dict[str, list
             "cosine_curve": [(float(t), a, d) for t, a, d in curve]}
 
 
+def coverage(bot: Bot, questions: list[str], modes: tuple[str, ...] = MODES,
+             sections: list[list[str]] | None = None) -> dict[str, dict[str, float]]:
+    """Per mode: the share of `questions` `Bot.ask` answers (status "answered") and, when the
+    answering `sections` are given, the share whose first quote comes from one of them."""
+    answered = {m: 0 for m in modes}
+    right = {m: 0 for m in modes}
+    shipped = bot.settings
+    try:
+        for i, question in enumerate(questions):  # question by question, so its embedding is reused
+            for mode in modes:
+                bot.settings = replace(shipped, retrieval=mode)
+                reply = bot.ask(question)
+                if reply.status == "answered":
+                    answered[mode] += 1
+                    right[mode] += bool(sections and reply.hits and reply.hits[0].passage.section in sections[i])
+    finally:
+        bot.settings = shipped
+    n = max(len(questions), 1)
+    return {m: {"answered": answered[m] / n, **({"first_quote_right": right[m] / n} if sections else {})} for m in modes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="only the first N MedQuAD dev questions")
     parser.add_argument("--store", choices=["faiss", "milvus"], default="faiss",
                         help="where the vectors live (milvus: Milvus Lite files in benchmarks/cache)")
+    parser.add_argument("--sets", nargs="+", choices=SETS, default=list(SETS),
+                        help="question sets to run (default all): dev = MedQuAD dev, consumer = MEDIQA and LiveQA, "
+                             "seed = the seed questions and lay sets, near = the MedQuAD near-topic set; "
+                             "the abstention rule is chosen only when dev and seed both run")
     args = parser.parse_args()
+    chosen = [s for s in SETS if s in args.sets]
     began = time.perf_counter()
     embedder = SentenceTransformerEmbedder()
     seed_queries = load_queries(EVAL / "seed" / "queries.jsonl")
-    dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.limit or None]
+    dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.limit or None] if "dev" in chosen else []
     seed_bot = open_bot(ROOT / "corpus", "seed-index", embedder, args.store)
-    mq_bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", embedder, args.store)
+    needs_medquad = {"dev", "consumer", "near"} & set(chosen)
+    mq_bot = open_bot(EVAL / "medquad" / "corpus", "medquad-index", embedder, args.store) if needs_medquad else None
+    consumer = {name: load_queries(EVAL / "consumer" / file) for name, file in CONSUMER.items()} if "consumer" in chosen else {}
+    lay = load_queries(DATA / "seed_answerable_lay.jsonl")
+    seed_answerable = [q for q in seed_queries if q["kind"] == "answerable"]
 
-    rows = {}
+    rows: dict[str, dict] = {}
+    graded: dict[str, dict[str, dict]] = {name: {} for name in consumer}
+    seed_ranking: dict[str, dict] = {}
     for mode in MODES:
-        seed_bot.settings = replace(seed_bot.settings, retrieval=mode)
-        seed = evaluate(seed_bot, seed_queries)["seed"]
-        rows[mode] = {**rank_metrics(mq_bot, dev, mode=mode), "seed_passed": seed["passed"], "seed_total": seed["total"],
-                      "seed_failed": [r["qid"] for r in seed["results"] if not r["passed"]]}
-        print(mode, rows[mode], file=sys.stderr)
+        row: dict = {}
+        if dev:
+            row |= rank_metrics(mq_bot, dev, mode=mode)
+        if "seed" in chosen:
+            seed_bot.settings = replace(seed_bot.settings, retrieval=mode)
+            seed = evaluate(seed_bot, seed_queries)["seed"]
+            row |= {"seed_passed": seed["passed"], "seed_total": seed["total"],
+                    "seed_failed": [r["qid"] for r in seed["results"] if not r["passed"]]}
+            seed_ranking[mode] = rank_metrics(seed_bot, seed_answerable, mode=mode)
+        rows[mode] = row
+        for name, queries in consumer.items():
+            graded[name][mode] = graded_metrics(mq_bot, queries, mode=mode)
+        print(mode, rows[mode], {name: graded[name][mode] for name in graded}, file=sys.stderr)
     seed_bot.settings = replace(seed_bot.settings, retrieval="hybrid")
 
-    offtopic = (ROOT / "benchmarks" / "data" / "offtopic.txt").read_text().splitlines()
-    answerable = {
-        "seed answerable (seed index)": best_scores(seed_bot, [q["question"] for q in seed_queries if q["kind"] == "answerable"]),
-        "MedQuAD dev (MedQuAD index)": best_scores(mq_bot, [q["question"] for q in dev]),
-    }
-    unanswerable = {
-        "seed off-topic (seed index)": best_scores(seed_bot, [q["question"] for q in seed_queries
-                                                              if q["kind"] == "out_of_scope"]),
-        "MedQuAD dev (seed index)": best_scores(seed_bot, [q["question"] for q in dev]),
-        "general off-topic (seed index)": best_scores(seed_bot, offtopic),
-        "general off-topic (MedQuAD index)": best_scores(mq_bot, offtopic),
-    }
-    abstention = choose_rule(answerable, unanswerable)
-    t = seed_bot.settings.min_score
-    shipped = {"min_score": t, "answered": rates(answerable, t, True), "declined": rates(unanswerable, t, False),
-               "per_set": {name: float(np.mean([(s >= t) == (name in answerable) for s in scores]))
-                           for name, scores in {**answerable, **unanswerable}.items()}}
+    offtopic = (DATA / "offtopic.txt").read_text().splitlines()
+    covered: dict[str, dict] = {}  # set name → {"answerable": bool, "questions": n, "modes": {mode: shares}}
+
+    def cover(name: str, bot: Bot, questions: list[str], answerable: bool, sections: list[list[str]] | None = None) -> None:
+        covered[name] = {"answerable": answerable, "questions": len(questions),
+                         "modes": coverage(bot, questions, sections=sections)}
+        print(name, covered[name], file=sys.stderr)
+
+    if "seed" in chosen:
+        cover("seed answerable (seed index)", seed_bot, [q["question"] for q in seed_answerable], True,
+              [[q["section"]] for q in seed_answerable])
+        cover("seed lay answerable (seed index)", seed_bot, [q["question"] for q in lay], True, [q["sections"] for q in lay])
+    if dev:
+        cover("MedQuAD dev (MedQuAD index)", mq_bot, [q["question"] for q in dev], True)
+    for name, queries in consumer.items():
+        cover(f"{name} consumer (MedQuAD index)", mq_bot, [q["question"] for q in queries], True)
+    if "seed" in chosen:
+        near_seed = load_queries(DATA / "seed_near_topic.jsonl")
+        cover("seed near-topic (seed index)", seed_bot, [q["question"] for q in near_seed], False)
+        cover("general off-topic (seed index)", seed_bot, offtopic, False)
+    if "near" in chosen:
+        near = load_queries(DATA / "medquad_near_topic.jsonl")
+        cover("MedQuAD near-topic (MedQuAD index)", mq_bot, [q["question"] for q in near], False)
+    if needs_medquad:
+        cover("general off-topic (MedQuAD index)", mq_bot, offtopic, False)
+
+    result: dict = {"sets": chosen, "ranking": rows, "seed_ranking": seed_ranking, "consumer": graded,
+                    "coverage": covered, "dev_questions": len(dev)}
     suffix = "" if args.store == "faiss" else f"-{args.store}"
-    (CACHE / f"abstention-scores{suffix}.json").write_text(json.dumps({"answerable": answerable, "unanswerable": unanswerable}))
-    result = {"ranking": rows, "abstention": {**abstention, "shipped": shipped,
-              "sizes": {name: len(v) for name, v in {**answerable, **unanswerable}.items()}},
-              "dev_questions": len(dev), "seconds": round(time.perf_counter() - began)}
+    if "dev" in chosen and "seed" in chosen:
+        answerable = {
+            "seed answerable (seed index)": best_scores(seed_bot, [q["question"] for q in seed_answerable]),
+            "MedQuAD dev (MedQuAD index)": best_scores(mq_bot, [q["question"] for q in dev]),
+        }
+        unanswerable = {
+            "seed off-topic (seed index)": best_scores(seed_bot, [q["question"] for q in seed_queries
+                                                                  if q["kind"] == "out_of_scope"]),
+            "MedQuAD dev (seed index)": best_scores(seed_bot, [q["question"] for q in dev]),
+            "general off-topic (seed index)": best_scores(seed_bot, offtopic),
+            "general off-topic (MedQuAD index)": best_scores(mq_bot, offtopic),
+        }
+        abstention = choose_rule(answerable, unanswerable)
+        t = seed_bot.settings.min_score
+        shipped = {"min_score": t, "answered": rates(answerable, t, True), "declined": rates(unanswerable, t, False),
+                   "per_set": {name: float(np.mean([(s >= t) == (name in answerable) for s in scores]))
+                               for name, scores in {**answerable, **unanswerable}.items()}}
+        scores = {"answerable": answerable, "unanswerable": unanswerable}
+        (CACHE / f"abstention-scores{suffix}.json").write_text(json.dumps(scores))
+        result["abstention"] = {**abstention, "shipped": shipped,
+                                "sizes": {name: len(v) for name, v in {**answerable, **unanswerable}.items()}}
+    if chosen != list(SETS):
+        suffix += "-" + "-".join(chosen)
+    result["seconds"] = round(time.perf_counter() - began)
     RESULTS.mkdir(parents=True, exist_ok=True)
     result["store"] = args.store
     (RESULTS / f"quality{suffix}.json").write_text(json.dumps(result, indent=2))
     (RESULTS / f"quality{suffix}.md").write_text(markdown(result))
-    plot(result, RESULTS / f"quality{suffix}.png")
+    if "abstention" in result:
+        plot(result, RESULTS / f"quality{suffix}.png")
     print(markdown(result))
 
 
+NAMES = {"bm25": "BM25 alone", "dense": "dense alone", "rrf": "RRF of the two", "hybrid": "**shipped hybrid**"}
+
+
 def markdown(result: dict) -> str:
-    names = {"bm25": "BM25 alone", "dense": "dense alone", "rrf": "RRF of the two", "hybrid": "**shipped hybrid**"}
-    lines = [f"MedQuAD dev ({result['dev_questions']} questions, section level) and the 19 seed questions:", "",
-             "| retrieval | hit@1 | hit@5 | hit@10 | MRR@10 | nDCG@10 | doc hit@5 | seed passed |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
-    for mode, r in result["ranking"].items():
-        lines.append(f"| {names[mode]} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['hit@10']:.3f} | {r['mrr@10']:.3f} | "
-                     f"{r['ndcg@10']:.3f} | {r['doc_hit@5']:.3f} | {r['seed_passed']}/{r['seed_total']} |")
-    a = result["abstention"]
-    rule, shipped = a["rule"], a["shipped"]
-    lines += ["", "Abstention: the share of each question set the shipped rule (answer when the best passage's cosine "
-              f"≥ {shipped['min_score']:.2f}) answers or declines:", "",
-              "| question set | questions | answered (answerable sets) or declined (the others) |", "|---|---:|---:|"]
-    lines += [f"| {name} | {a['sizes'][name]} | {rate:.3f} |" for name, rate in shipped["per_set"].items()]
-    lines += ["", f"Averaged over the sets: {shipped['answered']:.3f} of answerable questions answered, "
-              f"{shipped['declined']:.3f} of unanswerable ones declined (the threshold chosen on this data: "
-              f"{rule['min_score']:.2f})."]
+    lines: list[str] = []
+    ranking = result["ranking"]
+    if result["dev_questions"]:
+        seed = "seed" in result["sets"]
+        lines += [f"MedQuAD dev ({result['dev_questions']} questions, section level)"
+                  + (" and the 19 seed questions:" if seed else ":"), "",
+                  "| retrieval | hit@1 | hit@5 | hit@10 | MRR@10 | nDCG@10 | doc hit@5 |" + (" seed passed |" if seed else ""),
+                  "|---|---:|---:|---:|---:|---:|---:|" + ("---:|" if seed else "")]
+        for mode, r in ranking.items():
+            passed = f" {r['seed_passed']}/{r['seed_total']} |" if seed else ""
+            lines.append(f"| {NAMES[mode]} | {r['hit@1']:.3f} | {r['hit@5']:.3f} | {r['hit@10']:.3f} | {r['mrr@10']:.3f} | "
+                         f"{r['ndcg@10']:.3f} | {r['doc_hit@5']:.3f} |{passed}")
+        lines.append("")
+    elif "seed" in result["sets"]:
+        lines += ["Seed questions passed: " + ", ".join(f"{NAMES[m]} {r['seed_passed']}/{r['seed_total']}"
+                                                        for m, r in ranking.items()), ""]
+    lines += ["Every set side by side (first passage of each section, cut at 10). Consumer sets: graded judgments, "
+              "nDCG@10 with gain = grade, MRR@10 and hit@1 counting grade ≥ 2, top-1 grade = the first section's "
+              "grade (0 unjudged). MedQuAD dev and seed answerable: one gold section each (grade 1, so no top-1 grade).", "",
+              "| question set | questions | retrieval | nDCG@10 | MRR@10 | hit@1 | top-1 grade |",
+              "|---|---:|---|---:|---:|---:|---:|"]
+    per_set = []
+    if result["dev_questions"]:
+        per_set.append(("MedQuAD dev", ranking))
+    if result.get("seed_ranking"):
+        per_set.append(("seed answerable", result["seed_ranking"]))
+    per_set += [(f"{name} (consumer)", by_mode) for name, by_mode in result["consumer"].items()]
+    for name, by_mode in per_set:
+        for mode, r in by_mode.items():
+            grade = f"{r['top1_grade']:.2f}" if "top1_grade" in r else "–"
+            lines.append(f"| {name} | {r['queries']} | {NAMES[mode]} | {r['ndcg@10']:.3f} | {r['mrr@10']:.3f} | "
+                         f"{r['hit@1']:.3f} | {grade} |")
+    if result["coverage"]:
+        modes = list(next(iter(result["coverage"].values()))["modes"])
+        lines += ["", "Coverage: the share of each set `Bot.ask` answers (status answered) with each retrieval and the "
+                  "shipped rule; the rest is declined. Answerable sets should be near 1, the others near 0 "
+                  "(near-topic: right topic, aspect not covered). For the seed sets, in brackets: first quote from a "
+                  "section that answers it.", "",
+                  "| question set | should be | questions | " + " | ".join(NAMES[m] for m in modes) + " |",
+                  "|---|---|---:|" + "---:|" * len(modes)]
+        for name, c in result["coverage"].items():
+            cells = []
+            for m in modes:
+                shares = c["modes"][m]
+                cells.append(f"{shares['answered']:.3f}" + (f" ({shares['first_quote_right']:.3f})"
+                                                              if "first_quote_right" in shares else ""))
+            lines.append(f"| {name} | {'answered' if c['answerable'] else 'declined'} | {c['questions']} | "
+                         + " | ".join(cells) + " |")
+    if "abstention" in result:
+        a = result["abstention"]
+        rule, shipped = a["rule"], a["shipped"]
+        lines += ["", "Abstention: the share of each question set the shipped rule (answer when the best passage's cosine "
+                  f"≥ {shipped['min_score']:.2f}) answers or declines:", "",
+                  "| question set | questions | answered (answerable sets) or declined (the others) |", "|---|---:|---:|"]
+        lines += [f"| {name} | {a['sizes'][name]} | {rate:.3f} |" for name, rate in shipped["per_set"].items()]
+        lines += ["", f"Averaged over the sets: {shipped['answered']:.3f} of answerable questions answered, "
+                  f"{shipped['declined']:.3f} of unanswerable ones declined (the threshold chosen on this data: "
+                  f"{rule['min_score']:.2f})."]
     return "\n".join(lines) + "\n"
 
 

@@ -55,7 +55,10 @@ class Settings:
     #: below this cosine of what is asked (the question without its topic words) with the best quoted
     #: passage, when the quotes lack some of its words, the bot says the documents cover the topic but
     #: not what is asked (chosen from data by benchmarks/coverage.py); 0 turns the check off
-    coverage_threshold: float = 0.0
+    coverage_threshold: float = 0.17
+    #: with the coverage check: a missing question word counts when rarer than this in everyday English
+    #: (Zipf frequency: 7 "the", 3 once in a million words); chosen with the threshold
+    coverage_specificity: float = 5.0
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

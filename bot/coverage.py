@@ -30,12 +30,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .index import bm25_tokens
+from .query import aspects
 from .schema import Hit
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 #: words at least this common in everyday English (Zipf scale) never make a question uncovered
-#: on their own ("take", "help"): chosen with the threshold by benchmarks/coverage.py
-SPECIFIC = 5.5
+#: on their own ("take", "help"); Settings.coverage_specificity, chosen by benchmarks/coverage.py
+SPECIFIC = 5.0
 
 
 @dataclass(frozen=True)
@@ -57,18 +58,29 @@ def split(question: str, title: str) -> tuple[str, str]:
     return " ".join(topic), " ".join(rest)
 
 
-def check(question: str, hits: Sequence[Hit], held: Callable[[Sequence[Hit]], frozenset[str]],
-          specific: float = SPECIFIC) -> Coverage:
-    """The question's topic and rest, and what the documents of the quoted `hits` (`held`: the
-    stems of all their passages) lack of the rest: its words rarer than `specific` (a Zipf
-    frequency: 7 is "the", 3 a word met once in a million) that they do not hold."""
+Held = Callable[[Sequence[Hit]], tuple[frozenset[str], frozenset[str]]]
+
+
+def check(question: str, hits: Sequence[Hit], held: Held, specific: float = SPECIFIC) -> Coverage:
+    """The question's topic and rest, and what the documents of the quoted `hits` lack of the
+    rest. `held` gives those documents' stems (all their passages) and the aspects their section
+    headings cover (`query.aspects`). Lacking are the rest's words rarer than `specific` (a Zipf
+    frequency: 7 is "the", 3 a word met once in a million) that they do not hold — a word naming
+    an aspect one of their headings covers is held ("outlook" under "Prognosis") — and an aspect
+    the rest asks about that none of their headings covers ("how is X inherited?" with no
+    inheritance section): that one is named first."""
     if not hits:
         return Coverage("", question, "")
     topic, rest = split(question, hits[0].passage.title)
     words = _WORD.findall(rest)
     stems = [set(bm25_tokens([w])[0]) for w in words]  # empty: a stopword
-    stock = held(hits)
-    missing = [bool(s) and not s <= stock and _zipf(w.lower()) < specific for w, s in zip(words, stems)]
+    stock, covered_aspects = held(hits)
+    missing = [bool(s) and not s <= stock and not aspects(w) & covered_aspects and _zipf(w.lower()) < specific
+               for w, s in zip(words, stems)]
+    lacking = aspects(rest) - covered_aspects - {"overview"}  # "what is…" asks nothing in particular
+    named = [w for w in words if aspects(w) & lacking]  # "outlook", not the aspect's name
+    if named:
+        return Coverage(topic, rest, named[0], specificity=0.0)
     if not any(missing):
         return Coverage(topic, rest, "")
     rarest = min(_zipf(w.lower()) for w, m in zip(words, missing) if m)

@@ -49,7 +49,7 @@ class Bot:
         self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
-        self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
+        self._stems: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # document → its stems, its aspects
 
     @property
     def settings(self) -> Settings:
@@ -100,7 +100,7 @@ class Bot:
         """What the documents of the passages that would be quoted do not hold of the question,
         and how close in meaning the rest of the question (without its topic words) is to them."""
         quoted = [h for h in hits if h.score >= self.settings.min_score][: self.settings.top_k]
-        found = coverage.check(searched, quoted, self._held)
+        found = coverage.check(searched, quoted, self._held, self.settings.coverage_specificity)
         if not found.asked:
             return found
         if not found.topic:  # nothing taken away: the question's own cosine
@@ -109,15 +109,21 @@ class Bot:
         similarity = float(np.max(self.index.store.vectors(pids) @ self._vector(found.rest))) if pids else 0.0
         return replace(found, similarity=similarity)
 
-    def _held(self, hits: Sequence[Hit]) -> frozenset[str]:
-        """The stems of every passage of the documents these hits come from."""
-        return frozenset().union(*(self._document_stems(h.pid, h.passage.doc) for h in hits))
+    def _held(self, hits: Sequence[Hit]) -> tuple[frozenset[str], frozenset[str]]:
+        """The stems of every passage of the documents these hits come from, and the aspects
+        their section headings cover."""
+        held = [self._document_stock(h.pid, h.passage.doc) for h in hits]
+        return frozenset().union(*(s for s, _ in held)), frozenset().union(*(a for _, a in held))
 
-    def _document_stems(self, pid: int, doc: str) -> frozenset[str]:
+    def _document_stock(self, pid: int, doc: str) -> tuple[frozenset[str], frozenset[str]]:
         if doc not in self._stems and pid >= 0:
-            texts = [p.context for p in self._document_passages(pid, doc)]
-            self._stems[doc] = frozenset(t for tokens in bm25_tokens(texts) for t in tokens)
-        return self._stems.get(doc, frozenset())
+            passages = self._document_passages(pid, doc)
+            stems = frozenset(t for tokens in bm25_tokens([p.context for p in passages]) for t in tokens)
+            # text before a document's first heading is its overview (as retrieval reads it)
+            headings = {query.aspects(p.section, heading=True) if p.section != p.title else frozenset({"overview"})
+                        for p in passages}
+            self._stems[doc] = (stems, frozenset().union(*headings))
+        return self._stems.get(doc, (frozenset(), frozenset()))
 
     def _document_passages(self, pid: int, doc: str, window: int = 64) -> list[Passage]:
         """Every passage of `doc`, found around one of them (a document's passages are stored

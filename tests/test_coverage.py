@@ -31,15 +31,18 @@ def test_check_names_the_missing_words_around_the_rarest():
     def stems(hits):
         from bot.index import bm25_tokens
 
-        return frozenset(bm25_tokens([" ".join(sorted(held))])[0])
+        return frozenset(bm25_tokens([" ".join(sorted(held))])[0]), frozenset({"symptoms", "overview"})
 
     hits = [hit("Klonopin is taken at the prescribed dose.")]
     found = check("Is Klonopin safe to take during pregnancy?", hits, stems)
     assert found.topic == "Klonopin" and found.asked == "pregnancy" and found.specificity is not None
     assert check("is klonopin covered by insurance", hits, stems).asked == "covered by insurance"
-    assert check("does klonopin cause weight gain", hits, stems).asked == "gain"  # weight is held
+    assert check("klonopin and weight gain", hits, stems).asked == "gain"  # weight is held
     assert check("what dose of klonopin should i take", hits, stems).asked == ""  # every word is held
     assert check("anything", [], stems).asked == ""
+    lacking = check("How is klonopin addiction diagnosed?", hits, stems)  # no heading covers diagnosis
+    assert lacking.asked == "diagnosed" and lacking.specificity == 0.0  # the question's own word
+    assert check("What are the symptoms of taking a klonopin dose?", hits, stems).asked == ""
 
 
 @pytest.fixture(scope="module")
