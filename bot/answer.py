@@ -2,9 +2,9 @@
 
 The bot writes no medical text of its own: the answer is the best passages quoted verbatim,
 each with a numbered citation, plus fixed texts (safety notice, helpline, disclaimer, labels)
-from the locale file of the question's language. When the best passage is not similar enough
-to the question (`min_score`), it says the documents do not cover it and names what they do
-cover — except under a safety notice: a crisis gets the locale's kind words instead, and an
+from the locale file of the question's language. When the first-ranked passage is not similar
+enough to the question (`min_score`), it says the documents do not cover it and names what they
+do cover — except under a safety notice: a crisis gets the locale's kind words instead, and an
 emergency reply is the notice itself, so nothing cold follows the help.
 
 Everything that comes from a document is escaped before it enters the Markdown, so a corpus
@@ -64,7 +64,10 @@ def compose(
     """`other_language`: the documents' language when it is not the question's (a line says so).
     `uncovered` ({"topic", "asked"}): the documents hold the topic but not what is asked, so
     nothing is quoted and one plain sentence names both."""
-    quoted = [] if uncovered else _distinct([h for h in hits if h.score >= min_score], top_k)
+    # the first-ranked passage decides, as when `min_score` was chosen: a lower one that clears it
+    # alone ("How long should I boil an egg?" meeting a cooking word) is not an answer
+    relevant = bool(hits) and hits[0].score >= min_score and not uncovered
+    quoted = _distinct([h for h in hits if h.score >= min_score], top_k) if relevant else []
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = [safety.message] if safety else []
     if safety and safety.kind == "crisis":

@@ -58,7 +58,7 @@ class Settings:
     coverage_threshold: float = 0.17
     #: with the coverage check: a missing question word counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words); chosen with the threshold
-    coverage_specificity: float = 5.0
+    coverage_specificity: float = 4.5
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

@@ -36,8 +36,9 @@ def test_check_names_the_missing_words_around_the_rarest():
     hits = [hit("Klonopin is taken at the prescribed dose.")]
     found = check("Is Klonopin safe to take during pregnancy?", hits, stems)
     assert found.topic == "Klonopin" and found.asked == "pregnancy" and found.specificity is not None
-    assert check("is klonopin covered by insurance", hits, stems).asked == "covered by insurance"
-    assert check("klonopin and weight gain", hits, stems).asked == "gain"  # weight is held
+    assert check("is klonopin covered by insurance", hits, stems, specific=5.5).asked == "covered by insurance"
+    assert check("klonopin and weight gain", hits, stems, specific=5.5).asked == "gain"  # weight is held
+    assert check("klonopin and weight gain", hits, stems, specific=4.5).asked == ""  # "gain" is too common to count
     assert check("what dose of klonopin should i take", hits, stems).asked == ""  # every word is held
     assert check("anything", [], stems).asked == ""
     lacking = check("How is klonopin addiction diagnosed?", hits, stems)  # no heading covers diagnosis
