@@ -162,7 +162,7 @@ class Chat:
             messages = messages[:-1]
         if len(messages) == 1:
             turns = []  # a new conversation (a cleared chat forgets the topic)
-        client = self.service.client(request.headers, request.client.host if request.client else None) if request else ""
+        client = self.service.client(request)
         reply = self.service.ask(pending["message"], [t["question"] for t in turns], client=client, via=via, page=lang)
         first = len(messages)
         messages = messages + render(reply.answer, self.sources, self.bot.locales.get(lang))
@@ -241,8 +241,8 @@ def create_blocks(chat: Chat, settings: Settings, locale: Locale, links: str, *,
             @gr.api(api_name="ask")
             def ask(question: str, history: list[str] | None = None, request: gr.Request = None) -> dict:  # type: ignore[assignment]
                 """The answer's JSON (as POST /api/ask): question, status, safety, passages, markdown, disclaimer."""
-                client = chat.service.client(request.headers, request.client.host if request.client else None) if request else ""
-                return chat.service.ask(question, history or [], client=client, via="api").answer.to_dict()
+                return chat.service.ask(question, history or [], client=chat.service.client(request),
+                                        via="api").answer.to_dict()
     # a bounded queue: up to 4 questions answered at once (the model is the bottleneck on 2 cores),
     # and at most 256 waiting, so a crowd gets "busy" instead of an ever-growing backlog; the
     # notice does not wait in it (`screen` is not queued)

@@ -42,6 +42,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 from bot import Bot, Settings  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
+from bot.evaluate import load_queries  # noqa: E402
 from bot.index import build  # noqa: E402
 
 EVAL = ROOT.parent / "shared" / "eval"
@@ -53,10 +54,6 @@ THRESHOLDS = np.round(np.arange(-0.1, 0.71, 0.01), 2)
 KEEP = 0.95
 
 
-def jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-
-
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
     """Per question: answered with the check off?, and the check's two signals."""
     shipped = bot.settings  # every missing word is recorded (Z = 99); the grid decides which count
@@ -64,8 +61,8 @@ def signals(bot: Bot, questions: list[str]) -> list[dict]:
     rows = []
     for q in questions:
         answer = bot.ask(q)
-        found = bot.coverage(answer.searched_for or q, bot._retrieve(bot.analyse(answer.searched_for or q), 10,
-                                                                        bot.settings.retrieval))  # type: ignore[arg-type]
+        searched = answer.searched_for or q
+        found = bot.coverage(searched, bot.search(searched, k=10))
         rows.append({"question": q, "answered": answer.status == "answered", "specificity": found.specificity,
                      "similarity": found.similarity, "asked": found.asked})
     bot.settings = shipped
@@ -89,23 +86,27 @@ def choose(answerable: dict[str, list[dict]], unanswerable: dict[str, list[dict]
     return pick
 
 
+def questions(path: Path) -> list[str]:
+    return [q["question"] for q in load_queries(path)]
+
+
 def load_sets(medquad: bool) -> tuple[dict[str, tuple[str, list[str]]], dict[str, tuple[str, list[str]]]]:
     """{set: (corpus, questions)} that must be answered, and those that must be declined."""
-    seed = [q["question"] for q in jsonl(EVAL / "seed" / "queries.jsonl") if q.get("kind") == "answerable"]
+    seed = [q["question"] for q in load_queries(EVAL / "seed" / "queries.jsonl") if q.get("kind") == "answerable"]
     offtopic = [line.strip() for line in (DATA / "offtopic.txt").read_text("utf-8").splitlines() if line.strip()]
     answerable = {"seed questions": ("seed", seed)}
     unanswerable = {"off-topic (seed corpus)": ("seed", offtopic)}
     if (DATA / "seed_answerable_lay.jsonl").is_file():
-        answerable["seed, lay rewordings"] = ("seed", [q["question"] for q in jsonl(DATA / "seed_answerable_lay.jsonl")])
+        answerable["seed, lay rewordings"] = ("seed", questions(DATA / "seed_answerable_lay.jsonl"))
     if (DATA / "seed_near_topic.jsonl").is_file():
-        unanswerable["seed, near topic"] = ("seed", [q["question"] for q in jsonl(DATA / "seed_near_topic.jsonl")])
+        unanswerable["seed, near topic"] = ("seed", questions(DATA / "seed_near_topic.jsonl"))
     if medquad:
-        answerable["MedQuAD dev"] = ("medquad", [q["question"] for q in jsonl(EVAL / "medquad" / "queries" / "dev.jsonl")])
+        answerable["MedQuAD dev"] = ("medquad", questions(EVAL / "medquad" / "queries" / "dev.jsonl"))
         for path in sorted((EVAL / "consumer").glob("*.jsonl")):
-            gold = [q["question"] for q in jsonl(path) if any(r.get("grade", 0) >= 2 for r in q.get("qrels", []))]
+            gold = [q["question"] for q in load_queries(path) if any(r.get("grade", 0) >= 2 for r in q.get("qrels", []))]
             answerable[f"consumer {path.stem}"] = ("medquad", gold)
         if (DATA / "medquad_near_topic.jsonl").is_file():
-            unanswerable["MedQuAD, near topic"] = ("medquad", [q["question"] for q in jsonl(DATA / "medquad_near_topic.jsonl")])
+            unanswerable["MedQuAD, near topic"] = ("medquad", questions(DATA / "medquad_near_topic.jsonl"))
         unanswerable["off-topic (MedQuAD corpus)"] = ("medquad", offtopic)
     return answerable, unanswerable
 
@@ -127,7 +128,7 @@ def main() -> None:
                                    embedder=embedder)
     answerable = {name: signals(bots[c], qs) for name, (c, qs) in answerable_q.items()}
     unanswerable = {name: signals(bots[c], qs) for name, (c, qs) in unanswerable_q.items()}
-    fresh = jsonl(DATA / "seed_fresh_coverage.jsonl") if (DATA / "seed_fresh_coverage.jsonl").is_file() else []
+    fresh = load_queries(DATA / "seed_fresh_coverage.jsonl") if (DATA / "seed_fresh_coverage.jsonl").is_file() else []
     reported = {f"fresh, {kind} (reported only)": (signals(bots["seed"], [q["question"] for q in fresh
                                                                           if q["answerable"] == must]), must)
                 for kind, must in (("answerable", True), ("near topic", False))} if fresh else {}

@@ -32,6 +32,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import re  # noqa: E402
 
+from bot.evaluate import load_queries  # noqa: E402
 from bot.locale import Locales  # noqa: E402
 from bot.safety import detect  # noqa: E402
 
@@ -62,12 +63,9 @@ def detectors() -> dict[str, Detector]:
 
 
 def read_questions() -> dict[str, list[str]]:
-    sets = {"MedQuAD dev": [json.loads(line)["question"]
-                            for line in (EVAL / "medquad" / "queries" / "dev.jsonl").read_text("utf-8").splitlines()
-                            if line.strip()]}
+    sets = {"MedQuAD dev": [q["question"] for q in load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")]}
     for path in sorted((EVAL / "consumer").glob("*.jsonl")):
-        sets[f"consumer {path.stem}"] = [json.loads(line)["question"]
-                                         for line in path.read_text("utf-8").splitlines() if line.strip()]
+        sets[f"consumer {path.stem}"] = [q["question"] for q in load_queries(path)]
     return sets
 
 

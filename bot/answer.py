@@ -69,9 +69,7 @@ def compose(
     relevant = bool(hits) and hits[0].score >= min_score and not uncovered
     quoted = _distinct([h for h in hits if h.score >= min_score], top_k) if relevant else []
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
-    parts = [safety.message] if safety else []
-    if safety and safety.kind == "crisis":
-        parts.append(texts.crisis_support)
+    parts = _opening(safety, texts)
     if quoted:
         status = "answered"
         if searched_for and searched_for != question:
@@ -95,6 +93,13 @@ def compose(
                   texts.language, uncovered)
 
 
+def _opening(safety: Safety | None, texts: Locale) -> list[str]:
+    """What comes first: the notice, and after a crisis notice the locale's kind words."""
+    if safety is None:
+        return []
+    return [safety.message, texts.crisis_support] if safety.kind == "crisis" else [safety.message]
+
+
 def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:
     """The best `top_k` hits, skipping any whose words mostly repeat an earlier one's: health
     sites copy boilerplate paragraphs between pages, and quoting one twice tells the user nothing."""
@@ -113,9 +118,7 @@ def _distinct(hits: Sequence[Hit], top_k: int) -> list[Hit]:
 
 def invalid(question: str, message: str, texts: Locale, safety: Safety | None = None) -> Answer:
     """Input that is not searched (empty, too long, over a limit): a notice still comes first."""
-    parts = [safety.message] if safety else []
-    if safety and safety.kind == "crisis":
-        parts.append(texts.crisis_support)
+    parts = _opening(safety, texts)
     parts += [message, f"*{escape(texts.disclaimer)}*"]
     return Answer(question, "invalid", safety, (), "\n\n".join(parts), texts.disclaimer, None, texts.language)
 

@@ -24,7 +24,7 @@ import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
-from functools import cache, cached_property
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal
@@ -221,13 +221,3 @@ def translate(text: str, glossary: Mapping[str, str], keep: Iterable[str] = ()) 
                 out.append(words[i])
             i += 1
     return " ".join(out)
-
-
-def detect_all(message: str) -> Kind | None:
-    """Every bundled language's safety rules on one message (what the benchmark measures)."""
-    return _bundled().detect(message)
-
-
-@cache
-def _bundled() -> Locales:
-    return Locales.load()

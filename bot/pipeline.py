@@ -132,10 +132,10 @@ class Bot:
         lo, hi = max(0, pid - window), min(n, pid + window + 1)
         while True:
             ids = list(range(lo, hi))
-            same = [i for i, p in zip(ids, self.index.get(ids)) if p.doc == doc]
-            first, last = min(same), max(same)
+            same = [(i, p) for i, p in zip(ids, self.index.get(ids)) if p.doc == doc]
+            first, last = same[0][0], same[-1][0]
             if (first > lo or lo == 0) and (last < hi - 1 or hi == n):
-                return [p for p in self.index.get(list(range(first, last + 1)))]
+                return [p for _, p in same]  # the whole document is inside the window
             lo, hi = max(0, lo - 4 * window), min(n, hi + 4 * window)
 
     def uncovered(self, searched: str, hits: Sequence[Hit], translated_from: Locale | None) -> dict[str, str] | None:

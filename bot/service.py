@@ -11,7 +11,7 @@ Left out: limits shared across server processes; who the client is (the web laye
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,9 +34,13 @@ class Service:
                  trust_proxy: bool = False) -> None:
         self.bot, self.log, self.limiter, self.trust_proxy = bot, log, limiter, trust_proxy
 
-    def client(self, headers: Mapping[str, str], peer: str | None) -> str:
-        """Who a request counts as for the rate limit (see `guard.client_address`)."""
-        return client_address(headers, peer, self.trust_proxy)
+    def client(self, request: Any) -> str:
+        """Who a request (Starlette's, or Gradio's `gr.Request`; None: unknown) counts as for the
+        rate limit (see `guard.client_address`)."""
+        if request is None:
+            return ""
+        peer = request.client.host if request.client else None
+        return client_address(request.headers, peer, self.trust_proxy)
 
     def ask(self, question: str, history: Sequence[Turn] = (), *, client: str = "", via: str = "api",
             page: str | None = None) -> Reply:

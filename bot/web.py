@@ -121,8 +121,7 @@ def create_api(service: Service, settings: Settings) -> FastAPI:
               responses={200: {"model": AnswerOut}, 429: {"model": AnswerOut, "description": "over the rate limit"}})
     def ask(body: AskRequest, request: Request) -> JSONResponse:  # sync: FastAPI runs it in a worker thread
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
-        client = service.client(request.headers, request.client.host if request.client else None)
-        reply = service.ask(body.question, history, client=client, via="api")
+        reply = service.ask(body.question, history, client=service.client(request), via="api")
         if not reply.retry_after:
             return JSONResponse(reply.answer.to_dict())
         data, wait = reply.answer.to_dict(), {"retry-after": str(reply.retry_after)}
