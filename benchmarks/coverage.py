@@ -4,12 +4,12 @@
                                                 # benchmarks/quality.py has built benchmarks/cache/medquad-index
     python benchmarks/coverage.py --no-medquad  # the seed document's sets only (seconds)
 
-Every question is asked with the check off, and `Bot.coverage` records the two signals of
-`bot/coverage.py`: how rare in everyday English the rarest question word is that the quoted
-passages' documents lack (`specificity`, a Zipf frequency), and how close in meaning the rest of
-the question (its topic words taken away) is to the best quoted passage (`similarity`). A
-question is then declined at settings (Z, t) when it was not answered anyway (the `min_score`
-rule) or when some word rarer than Z is missing and the similarity is below t.
+Every question is asked with the check off, and `Bot.coverage` records its signals (see
+bot/coverage.py): the question's length, the words the quoted passages' documents never use and
+how common each is in everyday English, the question's best cosine with a quoted sentence, and
+how that changes when each missing word is taken out. `coverage.declines` is then evaluated on a
+grid of its four settings: longest question checked (words), specificity (Zipf), gain and
+sentence cosine.
 
 Sets that must be answered: the seed questions (../shared/eval/seed), the lay rewordings of
 questions the seed document answers (benchmarks/data/seed_answerable_lay.jsonl), MedQuAD dev
@@ -28,6 +28,7 @@ coverage.png (the trade-off).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import sys
@@ -41,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
 from bot import Bot, Settings  # noqa: E402
+from bot.coverage import asked, declines  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 from bot.index import build  # noqa: E402
@@ -50,39 +52,51 @@ DATA = ROOT / "benchmarks" / "data"
 CACHE = ROOT / "benchmarks" / "cache"
 RESULTS = ROOT / "benchmarks" / "results"
 ZIPF = (4.0, 4.5, 5.0, 5.5, 6.0)
-THRESHOLDS = np.round(np.arange(-0.1, 0.71, 0.01), 2)
+GAINS = (-0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.15, 9.0)  # 9: gain never decides
+SENTENCES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)  # 0: the sentence cosine never decides
+LENGTHS = (10, 12, 15, 20, 25, 30, 999)
 KEEP = 0.95
+Point = tuple[int, float, float, float]  # (max words, Zipf, gain, sentence)
 
 
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
-    """Per question: answered with the check off?, and the check's two signals."""
-    shipped = bot.settings  # every missing word is recorded (Z = 99); the grid decides which count
-    bot.settings = replace(shipped, coverage_threshold=0.0, coverage_specificity=99.0)
+    """Per question: answered with the check off?, and the check's signals (every missing word compared)."""
+    shipped = bot.settings
+    bot.settings = replace(shipped, coverage_max_words=0, coverage_specificity=99.0)
     rows = []
     for q in questions:
         answer = bot.ask(q)
         searched = answer.searched_for or q
-        found = bot.coverage(searched, bot.search(searched, k=10))
-        rows.append({"question": q, "answered": answer.status == "answered", "specificity": found.specificity,
-                     "similarity": found.similarity, "asked": found.asked})
+        found = bot.coverage(bot.analyse(searched).text, bot.search(searched, k=10))  # as Bot.ask checks it
+        rows.append({"question": q, "answered": answer.status == "answered", "found": found})
     bot.settings = shipped
     return rows
 
 
-def answered(rows: list[dict], z: float, t: float) -> np.ndarray:
-    return np.array([r["answered"] and not (r["specificity"] is not None and r["specificity"] < z
-                                            and r["similarity"] < t) for r in rows])
+def answered(rows: list[dict], p: Point) -> np.ndarray:
+    words, z, g, s = p
+    return np.array([r["answered"] and not declines(r["found"], specific=z, gain=g, sentence=s, max_words=words)
+                     for r in rows])
 
 
-def choose(answerable: dict[str, list[dict]], unanswerable: dict[str, list[dict]]) -> tuple[float, float]:
-    """(Z, t) declining the most of the near-topic sets with every answerable set >= KEEP answered."""
-    best, pick = -1.0, (0.0, -1.0)
-    for z in ZIPF:
-        for t in THRESHOLDS:
-            if all(answered(rows, z, t).mean() >= KEEP for rows in answerable.values()):
-                declined = np.mean([1 - answered(rows, z, t).mean() for rows in unanswerable.values()])
-                if declined > best + 1e-9 or (abs(declined - best) < 1e-9 and (z, t) < pick):
-                    best, pick = declined, (z, float(t))
+def share_right(rows: list[dict], p: Point, must_answer: bool) -> float:
+    a = answered(rows, p).mean()
+    return float(a if must_answer else 1 - a)
+
+
+GRID: list[Point] = list(itertools.product(LENGTHS, ZIPF, GAINS, SENTENCES))
+
+
+def choose(answerable: dict[str, list[dict]], unanswerable: dict[str, list[dict]]) -> Point:
+    """The point declining the most of the near-topic sets (mean) with every answerable set >= KEEP
+    answered; among equals, the one checking the fewest questions and words (the simplest)."""
+    near = {k: v for k, v in unanswerable.items() if "near" in k} or unanswerable
+    best, pick = -1.0, (0, 0.0, 9.0, 0.0)
+    for p in GRID:
+        if all(share_right(rows, p, True) >= KEEP for rows in answerable.values()):
+            declined = float(np.mean([share_right(rows, p, False) for rows in near.values()]))
+            if declined > best + 1e-9:
+                best, pick = declined, p
     return pick
 
 
@@ -132,80 +146,92 @@ def main() -> None:
     reported = {f"fresh, {kind} (reported only)": (signals(bots["seed"], [q["question"] for q in fresh
                                                                           if q["answerable"] == must]), must)
                 for kind, must in (("answerable", True), ("near topic", False))} if fresh else {}
-    z, t = choose(answerable, unanswerable)
-    held_out = {}
+    chosen = choose(answerable, unanswerable)
     everything = {**{k: (v, True) for k, v in answerable.items()}, **{k: (v, False) for k, v in unanswerable.items()}}
+    held_out = {}
     for name, (rows, must_answer) in everything.items():
         others_a = {k: v for k, v in answerable.items() if k != name}
         others_u = {k: v for k, v in unanswerable.items() if k != name} or unanswerable
-        zo, to = choose(others_a, others_u)
-        share = answered(rows, zo, to).mean()
-        held_out[name] = float(share if must_answer else 1 - share)
+        held_out[name] = share_right(rows, choose(others_a, others_u), must_answer)
     for name, (rows, must_answer) in reported.items():
-        held_out[name] = float(answered(rows, z, t).mean() if must_answer else 1 - answered(rows, z, t).mean())
+        held_out[name] = share_right(rows, chosen, must_answer)
     table = []
     for name, (rows, must_answer) in {**everything, **reported}.items():
         before = float(np.mean([r["answered"] for r in rows]))
-        after = float(answered(rows, z, t).mean())
         table.append({"set": name, "questions": len(rows), "must": "answer" if must_answer else "decline",
                       "right_before": before if must_answer else 1 - before,
-                      "right_after": after if must_answer else 1 - after, "right_held_out": held_out[name]})
-    curve = {str(zz): [[float(tt), float(np.mean([answered(r, zz, tt).mean() for r in answerable.values()])),
-                        float(np.mean([1 - answered(r, zz, tt).mean() for r in unanswerable.values()]))]
-                       for tt in THRESHOLDS] for zz in ZIPF}
-    result = {"chosen": {"specific": z, "threshold": t}, "table": table, "curve": curve,
-              "declined_examples": [{"question": r["question"], "asked": r["asked"]}
-                                    for rows in unanswerable.values() for r in rows
-                                    if r["answered"] and not answered([r], z, t)[0]][:40],
-              "answerable_declined": [{"question": r["question"], "asked": r["asked"]}
-                                      for rows in answerable.values() for r in rows
-                                      if r["answered"] and not answered([r], z, t)[0]][:40]}
+                      "right_after": share_right(rows, chosen, must_answer), "right_held_out": held_out[name]})
+    near = {k: v for k, v in unanswerable.items() if "near" in k}
+    curve = {str(words): frontier([(float(np.mean([share_right(r, p, True) for r in answerable.values()])),
+                                    float(np.mean([share_right(r, p, False) for r in near.values()])))
+                                   for p in GRID if p[0] == words]) for words in LENGTHS}
+    def named(r: dict) -> str:
+        return asked(r["found"], chosen[1], chosen[2])
+
+    def flipped(sets: dict[str, list[dict]]) -> list[dict]:
+        return [{"question": r["question"], "asked": named(r)} for rows in sets.values() for r in rows
+                if r["answered"] and not answered([r], chosen)[0]][:40]
+
+    result = {"chosen": dict(zip(("max_words", "specificity", "gain", "sentence"), chosen)), "table": table,
+              "curve": curve, "declined_examples": flipped(unanswerable), "answerable_declined": flipped(answerable)}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "coverage.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (RESULTS / "coverage.md").write_text(markdown(result), "utf-8")
-    plot(curve, z, t)
+    plot(curve, chosen, table)
     print(markdown(result))
+
+
+def frontier(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The best share declined at each share answered (the upper envelope), left to right."""
+    kept: list[tuple[float, float]] = []
+    for a, d in sorted(set(points), key=lambda p: (-p[0], -p[1])):
+        if not kept or d > kept[-1][1] + 1e-9:
+            kept.append((a, d))
+    return kept[::-1]
 
 
 def markdown(result: dict) -> str:
     c = result["chosen"]
-    lines = [f"Chosen: a question is declined when a word rarer than Zipf {c['specific']} is missing from the quoted "
-             f"passages' documents and the rest of the question has a cosine below {c['threshold']:.2f} with the best "
-             f"quoted passage (BOT_COVERAGE_THRESHOLD={c['threshold']:.2f}).", "",
+    lines = [f"Chosen: in a question of at most {c['max_words']} words, when a word rarer than Zipf {c['specificity']} is "
+             f"missing from the quoted passages' documents, the bot declines if taking that word out brings the question "
+             f"closer to the best quoted sentence by more than {c['gain']} or no quoted sentence reaches a cosine of "
+             f"{c['sentence']} (BOT_COVERAGE_MAX_WORDS={c['max_words']}, BOT_COVERAGE_SPECIFICITY={c['specificity']}, "
+             f"BOT_COVERAGE_GAIN={c['gain']}, BOT_COVERAGE_SENTENCE={c['sentence']}).", "",
              "| set | questions | must be | right before (min_score only) | right with the check | "
              "right, settings chosen without this set |", "|---|---:|---|---:|---:|---:|"]
     for r in result["table"]:
         must = "answered" if r["must"] == "answer" else "declined"
         lines.append(f"| {r['set']} | {r['questions']} | {must} | {r['right_before']:.3f} | {r['right_after']:.3f} | "
                      f"{r['right_held_out']:.3f} |")
-    lines += ["", "Near-topic questions the check now declines (the words it names):", ""]
+    lines += ["", "Near-topic and off-topic questions the check now declines (the words it names):", ""]
     lines += [f"- {e['question']!r} → not about {e['asked']!r}" for e in result["declined_examples"][:15]]
     lines += ["", "Answerable questions it declines:", ""]
     lines += [f"- {e['question']!r} → not about {e['asked']!r}" for e in result["answerable_declined"][:15]] or ["- none"]
     return "\n".join(lines) + "\n"
 
 
-def plot(curve: dict, z: float, t: float) -> None:
+def plot(curve: dict, chosen: Point, table: list[dict]) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    for zz, points in curve.items():
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for words, points in curve.items():
         pts = np.array(points)
-        ax.plot(pts[:, 2], pts[:, 1], label=f"Zipf < {zz}", lw=2 if float(zz) == z else 1)
+        label = "every length" if words == "999" else f"questions of ≤ {words} words"
+        ax.step(pts[:, 1], pts[:, 0], where="post", label=label, lw=2 if int(words) == chosen[0] else 1)
+    answered_mean = np.mean([r["right_after"] for r in table if r["must"] == "answer" and "reported" not in r["set"]])
+    declined_mean = np.mean([r["right_after"] for r in table if r["must"] == "decline" and "near" in r["set"]
+                             and "reported" not in r["set"]])
+    ax.plot([declined_mean], [answered_mean], "ko", label="chosen")
     ax.axhline(KEEP, color="grey", ls=":", lw=1)
-    chosen = np.array(curve[str(z)])
-    row = chosen[np.argmin(abs(chosen[:, 0] - t))]
-    ax.plot(row[2], row[1], "ko")
-    ax.annotate(f"chosen: t={t:.2f}", (row[2], row[1]), textcoords="offset points", xytext=(6, -12))
-    ax.set_xlabel("share declined, sets that must be declined (mean)")
-    ax.set_ylabel("share answered, answerable sets (mean)")
-    ax.set_title("Coverage check: the trade-off as the threshold t rises")
-    ax.legend(fontsize=8)
+    ax.set_xlabel("near-topic questions declined (mean of the sets)")
+    ax.set_ylabel("answerable questions answered (mean of the sets)")
+    ax.set_title("Coverage check: the trade-off, by longest question checked")
+    ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
-    fig.savefig(RESULTS / "coverage.png", dpi=110)
+    fig.savefig(RESULTS / "coverage.png", dpi=120)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 The bot writes no medical text of its own: the answer is the best passages quoted verbatim,
 each with a numbered citation, plus fixed texts (safety notice, helpline, disclaimer, labels)
 from the locale file of the question's language. When the first-ranked passage is not similar
-enough to the question (`min_score`), it says the documents do not cover it and names what they
-do cover — except under a safety notice: a crisis gets the locale's kind words instead, and an
-emergency reply is the notice itself, so nothing cold follows the help.
+enough to the question (`min_score`, against its own cosine or its best sentence's:
+`Hit.relevance`), it says the documents do not cover it and names what they do cover — except
+under a safety notice: a crisis gets the locale's kind words instead, and an emergency reply is
+the notice itself, so nothing cold follows the help.
 
 Everything that comes from a document is escaped before it enters the Markdown, so a corpus
 file holding `<script>` or `[link](javascript:...)` is shown as inert text.
@@ -19,7 +20,7 @@ from dataclasses import replace
 
 from .index import bm25_tokens, terms
 from .locale import Locale
-from .schema import Answer, Hit, Safety, Span
+from .schema import Answer, Hit, Part, Safety, Span
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
 _LISTED_TITLES = 8
@@ -36,15 +37,17 @@ def escape(text: str) -> str:
 
 
 def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
-    """The sentence(s) of the passage sharing the most question words (stems); the first if none."""
+    """The sentence of the passage that best answers what is asked: the highest sum of its
+    cosine with the question (its stored sentence vector, `Hit.sentence_scores`; 0 for a hit made
+    by hand) and the share of the question's words (stems, the documents' title words left out:
+    every sentence is about the topic) it holds; the first on a tie. Nothing else counts: a
+    sentence is never bolded for holding a number or a date."""
     spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
-    wanted = set(bm25_tokens([question])[0])
+    wanted = set(bm25_tokens([question])[0]) - set(bm25_tokens([hit.passage.title])[0])
     words = bm25_tokens([hit.passage.text[s:e] for s, e in spans])
-    overlap = [len(wanted & set(w)) for w in words]
-    best = max(overlap)
-    if best == 0:
-        return (spans[0],)
-    return tuple(span for span, n in zip(spans, overlap) if n == best)[:2]
+    cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
+    score = [c + len(wanted & set(w)) / max(len(wanted), 1) for c, w in zip(cosines, words)]
+    return (spans[max(range(len(spans)), key=lambda i: (score[i], -i))],)
 
 
 def compose(
@@ -66,31 +69,63 @@ def compose(
     nothing is quoted and one plain sentence names both."""
     # the first-ranked passage decides, as when `min_score` was chosen: a lower one that clears it
     # alone ("How long should I boil an egg?" meeting a cooking word) is not an answer
-    relevant = bool(hits) and hits[0].score >= min_score and not uncovered
-    quoted = _distinct([h for h in hits if h.score >= min_score], top_k) if relevant else []
+    relevant = bool(hits) and hits[0].relevance >= min_score and not uncovered
+    quoted = _distinct([h for h in hits if h.relevance >= min_score], top_k) if relevant else []
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     parts = _opening(safety, texts)
-    if quoted:
-        status = "answered"
-        if searched_for and searched_for != question:
-            parts.append(f"*{escape(texts.searched_for)}* {escape(searched_for)}")
-        if other_language:
-            name = texts.language_names.get(other_language, other_language)
-            parts.append(f"*{escape(texts.other_language.format(language=name))}*")
-        parts.append(f"**{escape(texts.from_documents)}**")
-        parts += [_quote(h) for h in quoted]
-        parts.append(f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted))
-    else:
-        status = "no_answer"
+    parts += _body(question, quoted, texts=texts, titles=titles, searched_for=searched_for,
+                   other_language=other_language, uncovered=uncovered, safety=safety)
+    parts += _closing(quoted, texts, addiction)
+    return Answer(question, "answered" if quoted else "no_answer", safety, tuple(quoted), "\n\n".join(parts),
+                  texts.disclaimer, searched_for, texts.language, uncovered)
+
+
+def combine(question: str, answers: Sequence[Answer], *, texts: Locale, titles: Sequence[str],
+            addiction: bool = False, other_language: str | None = None) -> Answer:
+    """One reply to a message holding several questions, from each question's `compose`d answer.
+
+    Each question is shown (escaped: it is the user's text) with its own quotes or its own "not
+    covered" sentence, then one list of sources and one disclaimer. Quotes are renumbered 1..n
+    across the reply, so every [n] names one passage. Answered when any question is."""
+    lines: list[str] = []
+    hits: list[Hit] = []
+    parts: list[Part] = []
+    for i, one in enumerate(answers, 1):
+        quoted = [replace(h, rank=len(hits) + h.rank) for h in one.hits]
+        hits += quoted
+        lines.append(f"**{i}. {escape(one.question)}**")
+        lines += _body(one.question, quoted, texts=texts, titles=titles, searched_for=one.searched_for,
+                       other_language=other_language, uncovered=one.uncovered, safety=None)
+        parts.append(Part(one.question, one.status, tuple(h.rank for h in quoted), one.uncovered))
+    lines += _closing(hits, texts, addiction)
+    return Answer(question, "answered" if hits else "no_answer", None, tuple(hits), "\n\n".join(lines),
+                  texts.disclaimer, None, texts.language, None, tuple(parts))
+
+
+def _body(question: str, quoted: Sequence[Hit], *, texts: Locale, titles: Sequence[str], searched_for: str | None,
+          other_language: str | None, uncovered: dict[str, str] | None, safety: Safety | None) -> list[str]:
+    """One question's quotes, with what was searched when it differs, or why there are none."""
+    if not quoted:
         if uncovered and safety is None:
-            parts.append(texts.not_covered_concept.format(topic=escape(uncovered["topic"]), asked=escape(uncovered["asked"])))
-        elif safety is None:
-            parts.append(_not_covered(titles, texts))
+            sentence = texts.not_covered_concept.format(topic=escape(uncovered["topic"]), asked=escape(uncovered["asked"]))
+            return [re.sub(r"(?i)\b(www)\.", r"\1\\.", sentence)]  # "…not about www." is no autolink
+        return [_not_covered(titles, texts)] if safety is None else []
+    lines = []
+    if searched_for and searched_for != question:
+        lines.append(f"*{escape(texts.searched_for)}* {escape(searched_for)}")
+    if other_language:
+        name = texts.language_names.get(other_language, other_language)
+        lines.append(f"*{escape(texts.other_language.format(language=name))}*")
+    lines.append(f"**{escape(texts.from_documents)}**")
+    return lines + [_quote(h) for h in quoted]
+
+
+def _closing(quoted: Sequence[Hit], texts: Locale, addiction: bool) -> list[str]:
+    """What ends every reply: the sources of the quotes, the addiction helpline, the disclaimer."""
+    lines = [f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted)] if quoted else []
     if addiction:
-        parts.append(texts.addiction)
-    parts.append(f"*{escape(texts.disclaimer)}*")
-    return Answer(question, status, safety, tuple(quoted), "\n\n".join(parts), texts.disclaimer, searched_for,
-                  texts.language, uncovered)
+        lines.append(texts.addiction)
+    return [*lines, f"*{escape(texts.disclaimer)}*"]
 
 
 def _opening(safety: Safety | None, texts: Locale) -> list[str]:

@@ -50,7 +50,8 @@ def _index(args: argparse.Namespace) -> int:
     report = build(settings, make_embedder(settings), progress=True)
     for warning in report.skipped:
         print(f"warning: {warning}", file=sys.stderr)
-    state = "already up to date" if report.up_to_date else f"embedded {report.embedded} new passages"
+    state = "already up to date" if report.up_to_date else (
+        f"embedded {report.embedded} new passages and {report.sentences_embedded} sentences")
     print(f"{settings.index}: {report.passages} passages from {report.documents} documents, {state} ({report.seconds:.1f} s)")
     return 0
 

@@ -5,21 +5,28 @@ covered, the asked concept (pregnancy) is not, and quoting them under that quest
 as an answer. `check` takes the question apart:
 
 - its **topic**: the words it shares with the title of the best passage's document ("Klonopin");
-- the **rest**, what it asks about that topic ("is it safe to take during pregnancy"), whose
-  most specific content word (the rarest in everyday English, by wordfreq: "pregnancy", not
-  "safe" or "take") is what is asked.
+- the **rest**, what it asks about that topic, and in it the **missing** words: those the
+  documents of the quoted passages (all their passages, headings and titles included) never use,
+  in any form, each with how common it is in everyday English (wordfreq's Zipf scale).
 
-When the documents of the quoted passages (all their passages, headings and titles included)
-hold that word by stem, the topic's pages talk about it, and the question is covered: if the
-quotes are not the right ones, that is for retrieval to fix, not a reason to decline. When they
-do not, the rest is compared as a whole with the quoted passages by meaning (`similarity`: the
-cosine of the rest's embedding with the best quoted passage's, or the question's own cosine
-when it names no topic word), since people paraphrase ("several doctors to get more refills"
-is "visiting more than one doctor to ask for a prescription refill"). Below a threshold chosen
-on data (benchmarks/coverage.py), the answer is one plain sentence naming both: "The documents
-talk about Klonopin, but not about pregnancy."
+A missing word is not yet a missing concept: people paraphrase ("get hooked" where the document
+says "addictive", "sees several doctors" for "visiting more than one doctor"). The model tells
+the two apart, sentence by sentence (`Bot.coverage`): the question is compared with every
+sentence of the quoted passages, once as asked and once with each missing word taken out. A
+paraphrase helps the match, so taking it out lowers the best sentence's cosine; a concept the
+passages do not hold ("pregnancy") pulls the question away from them, so taking it out raises it
+(`gains`). `declines` then says "not covered" when, in a question of at most `max_words` words,
+some missing word rarer than `specific` raises the match by more than `gain`, or no sentence
+comes closer than `sentence` at all. Longer messages are stories: most of their words are
+context, and a word their quotes lack says little about what they ask. The four settings are
+chosen on every public question set by benchmarks/coverage.py.
 
-Left out: negation and comparisons ("Klonopin or Xanax?"), and questions asking two things.
+The answer is then one plain sentence naming both, from the question's own words: "The
+documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
+pulled away most).
+
+Left out: negation and comparisons ("Klonopin or Xanax?"); a message holding several questions
+is split before (`dialogue.questions`).
 """
 
 from __future__ import annotations
@@ -29,78 +36,98 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .dialogue import FRAME_WORDS
 from .index import bm25_tokens
-from .query import aspects
+from .query import synonyms
 from .schema import Hit
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
-#: words at least this common in everyday English (Zipf scale) never make a question uncovered
-#: on their own ("take", "help"); Settings.coverage_specificity, chosen by benchmarks/coverage.py
-SPECIFIC = 4.5
+#: pasted markup, links and terminal codes ("[31m", "]0;title" once the escape character is gone)
+_MARKUP = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>|<[^<>]*>|\b(?:https?://|www\.)\S+|\[[0-9;]*[a-z]|\][0-9]+;\S*")
 
 
 @dataclass(frozen=True)
 class Coverage:
+    """What a question asks beside its topic, and how the quoted passages meet it."""
+
     topic: str  # the question's words naming the documents' topic, as typed ("Klonopin"); may be ""
     rest: str  # the question without them: what it asks about the topic
-    asked: str  # the words of the rest the topic's documents lack, around the most specific one; or ""
-    similarity: float | None = None  # the rest's cosine with the best quoted passage, when compared
-    specificity: float | None = None  # Zipf frequency of the rarest word the documents lack (lower: rarer)
+    words: tuple[str, ...] = ()  # the rest's words, as typed
+    missing: tuple[int, ...] = ()  # which of `words` the quoted passages' documents never use (by stem)
+    zipf: tuple[float, ...] = ()  # how common each missing word is in everyday English (7 "the", 3 rare)
+    length: int = 0  # words in the whole question
+    sentence: float | None = None  # the question's best cosine with a sentence of the quoted passages
+    gains: tuple[float, ...] = ()  # per missing word: that best cosine with the word taken out, minus `sentence`
 
 
 def split(question: str, title: str) -> tuple[str, str]:
-    """(topic, rest): the question's words that share a stem with a title word, and the others."""
+    """(topic, rest): the question's words that share a stem with a title word, or whose synonym
+    does ("clonazepam" under "Klonopin"), and the others."""
     title_stems = set(bm25_tokens([title])[0])
+
+    def named(word: str) -> bool:
+        return any((s := set(bm25_tokens([w])[0])) and s <= title_stems for w in (word, *synonyms(word)))
+
     topic, rest = [], []
     for word in _WORD.findall(question):
-        stems = bm25_tokens([word])[0]
-        (topic if stems and set(stems) <= title_stems else rest).append(word)
+        (topic if named(word) else rest).append(word)
     return " ".join(topic), " ".join(rest)
 
 
-Held = Callable[[Sequence[Hit]], tuple[frozenset[str], frozenset[str]]]
+Held = Callable[[Sequence[Hit]], frozenset[str]]
 
 
-def check(question: str, hits: Sequence[Hit], held: Held, specific: float = SPECIFIC) -> Coverage:
-    """The question's topic and rest, and what the documents of the quoted `hits` lack of the
-    rest. `held` gives those documents' stems (all their passages) and the aspects their section
-    headings cover (`query.aspects`). Lacking are the rest's words rarer than `specific` (a Zipf
-    frequency: 7 is "the", 3 a word met once in a million) that they do not hold — a word naming
-    an aspect one of their headings covers is held ("outlook" under "Prognosis") — and an aspect
-    the rest asks about that none of their headings covers ("how is X inherited?" with no
-    inheritance section): that one is named first."""
+def check(question: str, hits: Sequence[Hit], held: Held) -> Coverage:
+    """The question's topic, its rest, and the rest's words the documents of the quoted `hits`
+    never use, nor any synonym of, but for words that only frame a question ("happens", "normal":
+    `dialogue.FRAME_WORDS`) (`held` gives those documents' stems; synonyms come from the
+    help desk's table, `query.synonyms`: "benzos" is held where the documents say
+    "benzodiazepine"), each with its everyday frequency."""
     if not hits:
-        return Coverage("", question, "")
+        return Coverage("", question)
+    question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
     topic, rest = split(question, hits[0].passage.title)
-    words = _WORD.findall(rest)
-    stems = [set(bm25_tokens([w])[0]) for w in words]  # empty: a stopword
-    stock, covered_aspects = held(hits)
-    missing = [bool(s) and not s <= stock and not aspects(w) & covered_aspects and _zipf(w.lower()) < specific
-               for w, s in zip(words, stems)]
-    lacking = aspects(rest) - covered_aspects - {"overview"}  # "what is…" asks nothing in particular
-    named = [w for w in words if aspects(w) & lacking]  # "outlook", not the aspect's name
-    if named:
-        return Coverage(topic, rest, named[0], specificity=0.0)
-    if not any(missing):
-        return Coverage(topic, rest, "")
-    rarest = min(_zipf(w.lower()) for w, m in zip(words, missing) if m)
-    return Coverage(topic, rest, _span(words, stems, missing), specificity=rarest)
+    words = tuple(_WORD.findall(rest))
+    stock = held(hits)
+    missing = tuple(i for i, w in enumerate(words) if (s := set(bm25_tokens([w])[0])) and not s <= stock
+                    and w.lower() not in FRAME_WORDS
+                    and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w)))
+    return Coverage(topic, rest, words, missing, tuple(_zipf(words[i].lower()) for i in missing),
+                    len(_WORD.findall(question)))
 
 
-def _span(words: list[str], stems: list[set[str]], missing: list[bool], most: int = 4) -> str:
-    """The missing words around the most specific one, through stopwords: "weight gain",
-    "covered by insurance" (what the answer's sentence names)."""
-    center = min((i for i, m in enumerate(missing) if m), key=lambda i: (_zipf(words[i].lower()), i))
+def without(question: str, word: str) -> str:
+    """The question with every occurrence of `word` taken out (what `gains` compares)."""
+    return " ".join(re.sub(rf"(?<![\w'’]){re.escape(word)}(?![\w'’])", " ", question).split())
+
+
+def declines(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int) -> bool:
+    """Topic covered, what is asked not: in a question of at most `max_words` words, a missing
+    word rarer than `specific` whose removal brings the question closer to the passages' best
+    sentence by more than `gain`, or (with such a word) no sentence closer than `sentence`."""
+    if max_words <= 0 or found.length > max_words or found.sentence is None:
+        return False
+    compared = [g for z, g in zip(found.zipf, found.gains) if z < specific]
+    return bool(compared) and (max(compared) > gain or found.sentence < sentence)
+
+
+def asked(found: Coverage, specific: float, gain: float = float("inf"), most: int = 3) -> str:
+    """What the answer names: the rarest of the missing words whose removal helped the match by
+    more than `gain` (any compared one, when none did), with the missing words rarer than
+    `specific` right next to it ("birth defects", "grapefruit juice"), each stem once."""
+    compared = {i: (z, g) for i, z, g in zip(found.missing, found.zipf, found.gains) if z < specific}
+    if not compared:
+        return ""
+    center = min([i for i, (_, g) in compared.items() if g > gain] or compared, key=lambda i: (compared[i][0], i))
     lo = hi = center
-    while lo > 0 and hi - lo + 1 < most and (missing[lo - 1] or not stems[lo - 1]):
+    while lo - 1 in compared and hi - lo + 1 < most:
         lo -= 1
-    while hi + 1 < len(words) and hi - lo + 1 < most and (missing[hi + 1] or not stems[hi + 1]):
+    while hi + 1 in compared and hi - lo + 1 < most:
         hi += 1
-    while not stems[lo]:  # no stopword at either end
-        lo += 1
-    while not stems[hi]:
-        hi -= 1
-    return " ".join(words[lo:hi + 1])
+    named: dict[tuple[str, ...], str] = {}
+    for word in found.words[lo:hi + 1]:
+        named.setdefault(tuple(bm25_tokens([word])[0]), word)
+    return " ".join(named.values())
 
 
 @lru_cache(maxsize=4096)

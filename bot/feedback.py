@@ -43,6 +43,8 @@ def record(answer: Answer, via: str) -> dict[str, Any]:
                       "end": h.passage.end} for h in answer.hits],
         "via": via,  # chat, widget or api: which door, never who
         "safety": answer.safety.kind if answer.safety else None,
+        # a message of several questions: those the documents did not answer, for the report
+        "unanswered_parts": [part.question for part in answer.parts or () if part.status == "no_answer"],
     }
 
 
@@ -110,7 +112,8 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
     """The most frequent unanswered questions and the most down-voted ones, most first, and how
     many messages got each safety notice (rows "emergency" and "crisis", never their words).
 
-    Questions are grouped by their words (case, spacing and end punctuation ignored)."""
+    Questions are grouped by their words (case, spacing and end punctuation ignored); of a
+    message holding several questions, each unanswered one counts on its own."""
     notices: Counter[str] = Counter()
     unanswered: Counter[str] = Counter()
     down: Counter[str] = Counter()
@@ -124,8 +127,13 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
         wording[key] = question
         if e.get("event") == "ask" and e.get("safety"):
             notices[str(e["safety"])] += 1
-        elif e.get("event") == "ask" and e.get("status") == "no_answer":
+        elif e.get("event") == "ask" and e.get("status") == "no_answer" and not e.get("unanswered_parts"):
             unanswered[key] += 1
+        elif e.get("event") == "ask":  # the unanswered questions of a message holding several
+            for part in e.get("unanswered_parts") or ():
+                if part_key := _key(str(part)):
+                    wording[part_key] = str(part)
+                    unanswered[part_key] += 1
         elif e.get("event") == "vote":
             (down if e.get("vote") == "down" else up)[key] += 1
     return {

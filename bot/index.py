@@ -2,17 +2,23 @@
 
 Layout of the folder (e.g. `index/`): `current` is a symlink to one version folder holding
 `vectors.faiss` (see `store.py`: exact or approximate by size, row i = passage i),
-`passages.jsonl` and `offsets.npy` (line i = passage i, read on demand: `passages.py`),
+`sentences.npy` and `sentence_offsets.npy` (a float16 vector of every sentence, passage after
+passage), `passages.jsonl` and `offsets.npy` (line i = passage i, read on demand: `passages.py`),
 `keys.npy` (content hash of each passage), `bm25/` (bm25s), `words.json` (corpus vocabulary),
 `outline.json` (titles and headings) and `manifest.json` (format, model and weights hash,
 chunking, where the vectors are, a hash of every source file and artifact, counts, build
 time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
-version instead, and the folder keeps the rest. A build takes a lock, writes a
-new version folder, then swaps the symlink with one `rename`, so a reader sees the old index
-or the new one and never half of one, and a build killed midway leaves the old one serving.
+version instead (and the sentence vectors in a second one beside it), and the folder keeps the
+rest. A build takes a lock, writes a new version folder, then swaps the symlink with one
+`rename`, so a reader sees the old index or the new one and never half of one, and a build
+killed midway leaves the old one serving.
 
 Vectors are cached by the content hash of what was embedded: an unchanged corpus is not
-embedded at all, and an edited document re-embeds only its changed passages.
+embedded at all, and an edited document re-embeds only its changed passages. A passage's
+sentence vectors (each sentence embedded alone, so that a question can be compared with single
+sentences without embedding anything but the question) are reused with its passage vector, by
+the same key; an index built before them is upgraded by the next build, which reuses its
+passage vectors and embeds only the sentences.
 """
 
 from __future__ import annotations
@@ -52,7 +58,16 @@ from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
 from .schema import Passage
 from .store import FaissStore, VectorStore
 
-FORMAT = 3
+#: 4: sentence vectors stored beside the passage vectors
+FORMAT = 4
+#: the format just before sentence vectors: loading it is refused, and a build upgrades it by
+#: reusing its passage vectors and embedding only the sentences
+BEFORE_SENTENCES = 3
+#: sentences per call of the model: its float32 output (25 MB at 384 dimensions) is turned into
+#: float16 at once, so a quarter of a million sentences never sit in memory as float32
+SENTENCE_CHUNK = 16_384
+#: old passages whose sentence vectors a build reads back per request (float32 copies of them)
+SENTENCE_READ = 4096
 _TERM = re.compile(r"(?u)\b\w\w+\b")
 #: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
@@ -65,7 +80,8 @@ _COMMON = (KEYS, "words.json", OUTLINE, "bm25/params.index.json", "bm25/vocab.in
 
 def artifacts(store: dict[str, Any]) -> tuple[str, ...]:
     """The files of a version folder, by where its vectors and texts live."""
-    local = (stores.FILE, table.TEXTS, table.OFFSETS) if store.get("kind") == "faiss" else ()
+    local = (stores.FILE, stores.SENTENCES, stores.SENTENCE_OFFSETS, table.TEXTS, table.OFFSETS) \
+        if store.get("kind") == "faiss" else ()
     return (*local, *_COMMON)
 
 
@@ -78,6 +94,8 @@ class BuildReport:
     up_to_date: bool  # nothing changed: the existing index was kept as it is
     skipped: tuple[str, ...]  # one warning per corpus file that could not be read
     seconds: float
+    sentences: int = 0  # sentence vectors in the index
+    sentences_embedded: int = 0  # distinct sentence texts sent to the model in this build
 
 
 class StorePassages(Sequence[Passage]):
@@ -179,7 +197,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes and _same_store(old, settings):
             counts = old.manifest["counts"]
             return BuildReport(old.path, counts["documents"], counts["passages"], 0, True,
-                               tuple(old.manifest.get("skipped", ())), time.perf_counter() - began)
+                               tuple(old.manifest.get("skipped", ())), time.perf_counter() - began, counts["sentences"])
         by_doc = _unchanged_passages(old, wanted, hashes)  # files the old index holds as they are now
         read, skipped = load_corpus(settings.corpus, max_file_mb=settings.max_file_mb, skip=by_doc)
         for doc in read:
@@ -195,14 +213,16 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
         keys = [_key(p) for p in passages]
-        cache = _reusable(root, old, wanted, set(keys), settings)
+        cache, sentence_cache = _reusable(root, old, wanted, set(keys), settings)
         vectors, embedded = _vectors(passages, keys, embedder, cache, progress)
+        sentences, sentences_embedded = _sentence_vectors(passages, keys, embedder, sentence_cache, progress)
+        n_sentences = sum(len(b) for b in sentences)
         name = f"v-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}"
         tmp = root / f".build-{name}"
         try:
-            _write(tmp, passages, keys, vectors, {
+            _write(tmp, passages, keys, vectors, sentences, {
                 "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
-                "counts": {"documents": len(docs), "passages": len(passages)},
+                "counts": {"documents": len(docs), "passages": len(passages), "sentences": n_sentences},
                 "languages": {d: languages[d] for d in docs if d in languages},  # documents declaring one
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }, stores.create(settings, name, vectors))
@@ -212,7 +232,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         version = root / name
         tmp.rename(version)
         _publish(root, version, settings)
-        return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began)
+        return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began,
+                           n_sentences, sentences_embedded)
 
 
 def _unchanged_passages(old: Index | None, wanted: dict[str, Any], hashes: dict[str, str]) -> dict[str, list[Passage]]:
@@ -239,17 +260,18 @@ def _same_store(index: Index, settings: Settings) -> bool:
 
 
 def _reusable(root: Path, old: Index | None, wanted: dict[str, Any], needed: set[bytes],
-              settings: Settings) -> dict[bytes, np.ndarray]:
+              settings: Settings) -> tuple[dict[bytes, np.ndarray], dict[bytes, np.ndarray]]:
     """Vectors of the current index by content hash, for the passages still `needed`, if it was
-    built with the same model. `old` is that index when it loaded and verified; otherwise it is
-    read leniently (any format version, no artifact check): a vector is only reused for text
-    whose hash matches exactly, so a damaged file at worst costs re-embedding.
+    built with the same model, and the sentence vectors of those passages. `old` is that index
+    when it loaded and verified; otherwise it is read leniently (any format version, no artifact
+    check): a vector is only reused for text whose hash matches exactly, so a damaged file at
+    worst costs re-embedding, and an index without sentence vectors still gives its passage vectors.
     """
     folder = old.path if old else root / CURRENT
     try:
         manifest = old.manifest if old else json.loads((folder / "manifest.json").read_text())
         if any(manifest["settings"].get(k, "fp32") != wanted[k] for k in ("model", "model_sha256", "vectors")):
-            return {}
+            return {}, {}
         if (folder / KEYS).exists():
             keys = [bytes(k) for k in np.load(folder / KEYS)]
         else:  # an index of format 2 or older: hash its passages
@@ -259,11 +281,28 @@ def _reusable(root: Path, old: Index | None, wanted: dict[str, Any], needed: set
         described = manifest.get("store", {"kind": "faiss", "type": "flat"})
         store = old.store if old else stores.open_store(folder, described, settings)
         if store.count() != len(keys):
-            return {}
+            return {}, {}
         ids = sorted(rows.values())
-        return dict(zip((keys[i] for i in ids), store.vectors(ids)))
+        found = [keys[i] for i in ids]
+        vectors = dict(zip(found, store.vectors(ids)))
     except Exception:  # no usable old index: embed everything
+        return {}, {}
+    # the spans of a passage come from the chunker: another version may split the same text otherwise
+    same_split = manifest["settings"].get("chunker") == wanted["chunker"]
+    return vectors, _old_sentences(store, ids, found) if same_split else {}
+
+
+def _old_sentences(store: VectorStore, ids: list[int], keys: list[bytes]) -> dict[bytes, np.ndarray]:
+    """The sentence vectors of the old rows `ids` (float16, as the FAISS store keeps them), by their
+    passage's key, read a few thousand passages at a time; none from an index built before them."""
+    found: dict[bytes, np.ndarray] = {}
+    try:
+        for start in range(0, len(ids), SENTENCE_READ):
+            blocks = store.sentence_vectors(ids[start:start + SENTENCE_READ])
+            found.update(zip(keys[start:start + SENTENCE_READ], (b.astype(np.float16) for b in blocks)))
+    except Exception:  # no sentence vectors there (format 3), or unreadable: embed the sentences
         return {}
+    return found
 
 
 def _vectors(passages: list[Passage], keys: list[bytes], embedder: Embedder, cache: dict[bytes, np.ndarray],
@@ -277,12 +316,33 @@ def _vectors(passages: list[Passage], keys: list[bytes], embedder: Embedder, cac
     return np.stack([cache[k] for k in keys]).astype(np.float32), len(missing)
 
 
-def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np.ndarray, manifest: dict[str, Any],
-           store: VectorStore) -> None:
+def _sentence_vectors(passages: list[Passage], keys: list[bytes], embedder: Embedder, cache: dict[bytes, np.ndarray],
+                      progress: bool) -> tuple[list[np.ndarray], int]:
+    """Each passage's sentence vectors, float16 (what the stores keep: half the bytes, at 1e-3 of
+    the cosines). Those of a passage whose vector is reused are reused by the same key when they
+    are as many as its sentences; the others are embedded from the sentence texts, each distinct
+    text once. Returns them and how many texts were embedded."""
+    texts = [p.sentence_texts for p in passages]
+    kept = [b if (b := cache.get(k)) is not None and len(b) == len(t) else None for k, t in zip(keys, texts)]
+    missing = list(dict.fromkeys(s for b, t in zip(kept, texts) if b is None for s in t))
+    row = {text: i for i, text in enumerate(missing)}
+    fresh = _embed_float16(embedder, missing, progress)
+    return [b if b is not None else fresh[[row[s] for s in t]] for b, t in zip(kept, texts)], len(missing)
+
+
+def _embed_float16(embedder: Embedder, texts: list[str], progress: bool) -> np.ndarray:
+    """`texts` embedded SENTENCE_CHUNK at a time, each chunk kept as float16 as soon as it is out."""
+    parts = [embedder.embed(texts[i:i + SENTENCE_CHUNK], progress=progress).astype(np.float16)
+             for i in range(0, len(texts), SENTENCE_CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros((0, 0), dtype=np.float16)
+
+
+def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np.ndarray, sentences: list[np.ndarray],
+           manifest: dict[str, Any], store: VectorStore) -> None:
     import bm25s
 
     folder.mkdir()
-    store.add(np.arange(len(passages)), vectors, passages)
+    store.add(np.arange(len(passages)), vectors, passages, sentences)
     if isinstance(store, FaissStore):
         store.save(folder)
         table.write(folder, passages)
@@ -379,6 +439,10 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
             raise ValueError("settings, artifacts, counts and store must be objects")
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise IndexCorruptError(f"{folder}/manifest.json is unreadable or was edited ({exc}): {REBUILD}") from None
+    if stored.get("format") == BEFORE_SENTENCES:
+        raise IndexMismatchError(f"{root} was built before sentence vectors were stored (index format {BEFORE_SENTENCES},"
+                                 f" this version reads {FORMAT}): run `python -m bot index` to add them; its passage"
+                                 " vectors are reused, only the sentences are embedded")
     if stored.get("format") != FORMAT:
         raise IndexMismatchError(f"{root} has index format {stored.get('format')}, this version reads {FORMAT}: {REBUILD}")
     where = manifest.get("store")
@@ -412,6 +476,9 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
     if store.count() != len(passages) or n != len(passages) or bm25.scores["num_docs"] != n:
         raise IndexCorruptError(f"{folder} holds {store.count()} vectors for {len(passages)} passages: {REBUILD}")
+    if (found := store.sentence_count()) != counts.get("sentences"):
+        raise IndexCorruptError(f"{folder} holds {found} sentence vectors, its manifest says {counts.get('sentences')}:"
+                                f" {REBUILD}")
     if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
         raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
     return Index(folder, manifest, passages, store, bm25, words, outline)

@@ -49,7 +49,7 @@ class Bot:
         self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
         self.topics = dialogue.title_words(self.titles)
         self._vector = lru_cache(maxsize=512)(self._embed_one)
-        self._stems: dict[str, tuple[frozenset[str], frozenset[str]]] = {}  # document → its stems, its aspects
+        self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
 
     @property
     def settings(self) -> Settings:
@@ -97,33 +97,36 @@ class Bot:
         return answer.invalid(shown, locale.rate_limited.format(seconds=seconds), locale, notice)
 
     def coverage(self, searched: str, hits: Sequence[Hit]) -> coverage.Coverage:
-        """What the documents of the passages that would be quoted do not hold of the question,
-        and how close in meaning the rest of the question (without its topic words) is to them."""
-        quoted = [h for h in hits if h.score >= self.settings.min_score][: self.settings.top_k]
-        found = coverage.check(searched, quoted, self._held, self.settings.coverage_specificity)
-        if not found.asked:
+        """What of the question the documents of the passages that would be quoted never use,
+        and how the question meets those passages' sentences: its best sentence cosine, and how
+        that changes when each missing word rarer than `coverage_specificity` is taken out (the
+        variants embedded in one call, compared with the stored sentence vectors)."""
+        quoted = [h for h in hits if h.relevance >= self.settings.min_score][: self.settings.top_k]
+        found = coverage.check(searched, quoted, self._held)
+        compared = [found.words[i] for i, z in zip(found.missing, found.zipf) if z < self.settings.coverage_specificity]
+        if not compared:
             return found
-        if not found.topic:  # nothing taken away: the question's own cosine
-            return replace(found, similarity=max(h.score for h in quoted))
-        pids = [h.pid for h in quoted if h.pid >= 0]
-        similarity = float(np.max(self.index.store.vectors(pids) @ self._vector(found.rest))) if pids else 0.0
-        return replace(found, similarity=similarity)
+        sentences = self._sentence_vectors(quoted)
+        best = float(np.max(sentences @ self._vector(searched)))
+        variants = self.embedder.embed([coverage.without(searched, w) for w in compared])
+        gains = iter((np.max(variants @ sentences.T, axis=1) - best).tolist())
+        return replace(found, sentence=best, gains=tuple(
+            next(gains) if z < self.settings.coverage_specificity else float("nan") for z in found.zipf))
 
-    def _held(self, hits: Sequence[Hit]) -> tuple[frozenset[str], frozenset[str]]:
-        """The stems of every passage of the documents these hits come from, and the aspects
-        their section headings cover."""
-        held = [self._document_stock(h.pid, h.passage.doc) for h in hits]
-        return frozenset().union(*(s for s, _ in held)), frozenset().union(*(a for _, a in held))
+    def _sentence_vectors(self, hits: Sequence[Hit]) -> np.ndarray:
+        """The stored vectors of every sentence of these hits' passages, one row each."""
+        pids = [h.pid for h in hits if h.pid >= 0]
+        return np.vstack(self.index.store.sentence_vectors(pids)) if pids else np.zeros((0, self.embedder.dim))
 
-    def _document_stock(self, pid: int, doc: str) -> tuple[frozenset[str], frozenset[str]]:
+    def _held(self, hits: Sequence[Hit]) -> frozenset[str]:
+        """The stems of every passage of the documents these hits come from."""
+        return frozenset().union(*(self._document_stock(h.pid, h.passage.doc) for h in hits))
+
+    def _document_stock(self, pid: int, doc: str) -> frozenset[str]:
         if doc not in self._stems and pid >= 0:
             passages = self._document_passages(pid, doc)
-            stems = frozenset(t for tokens in bm25_tokens([p.context for p in passages]) for t in tokens)
-            # text before a document's first heading is its overview (as retrieval reads it)
-            headings = {query.aspects(p.section, heading=True) if p.section != p.title else frozenset({"overview"})
-                        for p in passages}
-            self._stems[doc] = (stems, frozenset().union(*headings))
-        return self._stems.get(doc, (frozenset(), frozenset()))
+            self._stems[doc] = frozenset(t for tokens in bm25_tokens([p.context for p in passages]) for t in tokens)
+        return self._stems.get(doc, frozenset())
 
     def _document_passages(self, pid: int, doc: str, window: int = 64) -> list[Passage]:
         """Every passage of `doc`, found around one of them (a document's passages are stored
@@ -140,13 +143,14 @@ class Bot:
 
     def uncovered(self, searched: str, hits: Sequence[Hit], translated_from: Locale | None) -> dict[str, str] | None:
         """{"topic", "asked"} when the quotes hold the topic but not what is asked, else None."""
-        threshold = self.settings.coverage_threshold
-        if threshold <= 0 or not hits:
+        s = self.settings
+        if s.coverage_max_words <= 0 or not hits:
             return None
         found = self.coverage(searched, hits)
-        if not found.asked or found.similarity is None or found.similarity >= threshold:
+        if not coverage.declines(found, specific=s.coverage_specificity, gain=s.coverage_gain,
+                                 sentence=s.coverage_sentence, max_words=s.coverage_max_words):
             return None
-        topic, asked = found.topic or hits[0].passage.title, found.asked
+        topic, asked = found.topic or hits[0].passage.title, coverage.asked(found, s.coverage_specificity, s.coverage_gain)
         if translated_from is not None:  # name them in the question's language when the glossary can
             back = {english: word for word, english in sorted(translated_from.glossary.items(), reverse=True)}
             topic, asked = (" ".join(back.get(w.lower(), w) for w in t.split()) for t in (topic, asked))
@@ -161,15 +165,42 @@ class Bot:
     def ask(self, question: str, history: Sequence[dialogue.Turn] = (), *, page: str | None = None) -> Answer:
         """Answer one message; `history` holds earlier turns (strings, or chat messages with
         "role" and "content"), so a short follow-up is searched with the earlier topic. `page`
-        is the language the person chose (the page's), used when the message's is unclear."""
+        is the language the person chose (the page's), used when the message's is unclear.
+
+        A message holding several questions (`dialogue.questions`) is answered question by
+        question, each later one a follow-up of those before it; one with a safety notice is
+        answered whole, as it tells one story and the notice comes first."""
         if len(question) > self.settings.max_question_chars:
             return self.too_long(question, f"{len(question):,}", page)
         text = clean_question(question)
         locale, notice = self.screen(text, page)
         if not re.search(r"[^\W_]", text):
             return answer.invalid(text, locale.empty.format(example=locale.example), locale, notice)
+        parts = [text] if notice else dialogue.questions(text, self.topics)
+        if len(parts) == 1:
+            return self._ask_one(text, history, locale, notice)
+        return self._ask_parts(text, parts, history, locale)
+
+    def _ask_parts(self, text: str, parts: Sequence[str], history: Sequence[dialogue.Turn], locale: Locale) -> Answer:
+        """Each question of a message answered alone, with the message's locale (a part may be too
+        short to tell its language) and the questions before it as history, then put together."""
+        earlier, answers = dialogue.user_turns(history), list[Answer]()
+        for part in parts:
+            answers.append(self._ask_one(part, earlier, locale, None))
+            earlier = [*earlier, part]
+        addiction = any(safety.is_addiction_question(a.searched_for or a.question) for a in answers)
+        return answer.combine(text, answers, texts=locale, titles=self.titles, addiction=addiction,
+                              other_language=self._documents_language(locale))
+
+    def _documents_language(self, locale: Locale) -> str | None:
+        """The documents' language when none of them is in the question's, else None."""
         languages = {self.texts.language, *self.doc_languages.values()}
-        other_language = locale.language not in languages
+        return self.texts.language if locale.language not in languages else None
+
+    def _ask_one(self, text: str, history: Sequence[dialogue.Turn], locale: Locale, notice: Safety | None) -> Answer:
+        """One question (cleaned, screened, not empty): follow-up → retrieve → coverage → answer."""
+        languages = {self.texts.language, *self.doc_languages.values()}
+        other_language = self._documents_language(locale) is not None
         if other_language:  # English documents, a Spanish question: searched in everyday English
             def english(t: str) -> str:
                 return translate(t, locale.glossary, self.index.words) or t
@@ -185,7 +216,12 @@ class Bot:
         else:  # documents in several languages: the question's own, when it has any
             pool = self._retrieve(q, max(k, self.settings.candidates), self.settings.retrieval)  # type: ignore[arg-type]
             hits = [h for h in pool if self.doc_languages.get(h.passage.doc, self.texts.language) == locale.language][:k]
-        uncovered = self.uncovered(searched, hits, locale if other_language else None)
+        # checked on the analysed text: the question inside a story, its misspelled words corrected
+        # (not under a safety notice: the message tells a story, and the quotes follow the notice)
+        # (English only: word frequencies, stems and synonyms are English; a question in another
+        # language is checked when it was searched through its glossary, in English)
+        english = other_language or locale.language == "en"
+        uncovered = None if notice or not english else self.uncovered(q.text, hits, locale if other_language else None)
         return answer.compose(
             text, hits, safety=notice, texts=locale, titles=self.titles, uncovered=uncovered,
             min_score=self.settings.min_score, top_k=self.settings.top_k,

@@ -1,9 +1,9 @@
-"""Question analysis before search: find the question in a long message, fix misspelled names,
+"""Question analysis before search: fix misspelled names,
 add synonyms people use, and tell what aspect (symptoms, treatment, causes…) is asked about.
 
-- A story-like message ("My mum has taken Klonopin for years. She wants to stop. What
-  withdrawal symptoms should we expect?") is searched by its question sentences, with the
-  topic words of the other sentences appended, so the story does not drown the question.
+- A story-like message is searched whole: cutting it down to its question sentences (tried:
+  those sentences plus the story's nouns) lost nDCG@10 on both sets of real consumer
+  questions, so it went (benchmarks/README.md).
 - A word the corpus never uses and the model's vocabulary does not know ("klonopn") is
   corrected to the closest corpus word within one or two edits ("klonopin").
 - Synonyms (brand ↔ generic, lay ↔ clinical words: `synonyms.toml`) are added to the BM25
@@ -25,8 +25,6 @@ from pathlib import Path
 from .index import WORD, terms
 
 SYNONYMS_PATH = Path(__file__).parent / "locales" / "synonyms.toml"
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
-_LONG_MESSAGE_WORDS = 30
 
 
 @dataclass(frozen=True)
@@ -73,35 +71,31 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[re.Pattern[st
     return synonyms, aspects
 
 
+def synonyms(word: str) -> tuple[str, ...]:
+    """The other terms of `word`'s synonym groups ("benzos" → "benzodiazepine", …), lower case."""
+    return _tables()[0].get(word.lower(), ())
+
+
 def aspects(text: str, *, heading: bool = False) -> frozenset[str]:
     """The aspects a question asks about, or (heading=True) that a section heading covers."""
     return frozenset(name for name, pats in _tables()[1].items() if pats[heading].search(text))
 
 
-def focus(message: str) -> str:
-    """The question inside a long message: its question sentences, then the other sentences' nouns."""
-    if len(WORD.findall(message)) <= _LONG_MESSAGE_WORDS:
-        return message
-    sentences = [s.strip() for s in _SENTENCE.findall(message) if s.strip()]
-    asked = [s for s in sentences if s.endswith("?") or re.match(r"(?i)(what|how|why|when|is|are|can|should|does|do|will)\b", s)]
-    if not asked:
-        return message
-    rest = " ".join(s for s in sentences if s not in asked)
-    context = [w for w in WORD.findall(rest) if len(w) > 3 and (w[0].isupper() or len(w) > 6)]
-    return " ".join(asked + list(dict.fromkeys(context)))
-
-
-def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[str] | set[str]) -> dict[str, str]:
-    """Misspelled word → corpus word, for words neither the corpus nor the model vocabulary knows."""
+def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[str] | set[str],
+            terms: Mapping[str, object] | None = None) -> dict[str, str]:
+    """Misspelled word → corpus word, or else a synonym-table term (`terms`; "adicted" →
+    "addicted", whose synonyms the corpus uses), for words none of them nor the model knows."""
     from rapidfuzz import process
     from rapidfuzz.distance import Levenshtein
 
+    terms = terms or {}
     fixes = {}
     for word in {w.lower() for w in words}:
-        if len(word) < 5 or word in vocabulary or word in known:
+        if len(word) < 5 or word in vocabulary or word in known or word in terms:
             continue
         limit = 1 if len(word) < 8 else 2
-        match = process.extractOne(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit)
+        match = (process.extractOne(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit)
+                 or process.extractOne(word, terms.keys(), scorer=Levenshtein.distance, score_cutoff=limit))
         if match:
             fixes[word] = match[0]
     return fixes
@@ -117,9 +111,9 @@ def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int
 def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str],
             stems: Mapping[str, int] | None = None) -> Query:
     """`vocabulary`: corpus words; `known`: words the model knows; `stems`: the BM25 vocabulary."""
-    text = focus(message)
+    text = message
     words = WORD.findall(text)
-    fixes = correct(words, vocabulary, known)
+    fixes = correct(words, vocabulary, known, _tables()[0])
     if fixes:
         text = WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
     synonyms, _ = _tables()

@@ -6,14 +6,18 @@ scored as
     cosine(question, passage) + lexical_weight · bm25 share + aspect_weight · [aspect match]
                               + answer_type_weight · [holds the kind of answer asked for]
                               + sentence_weight · share of the question's terms in one sentence
+                              + sentence_cosine_weight · cosine(question, the passage's best sentence)
 
 where the BM25 share is the passage's BM25 score over the best score the question's words could
 reach, the aspect match says the passage's section heading covers what the question asks about
 (symptoms, treatment, causes…; see `query.py`), and the answer-type match says a "how long"
 question meets a passage holding a duration, a "how many" question one holding a number. The
 cosine is the one score with a fixed meaning, so each hit carries it for the answer step's "is
-anything relevant?" decision. The weights were chosen with `benchmarks/tune.py` (MedQuAD dev)
-and the seed questions.
+anything relevant?" decision. The best sentence's cosine comes from the sentence vectors stored
+beside the passage vectors: a lay question often matches one sentence of a long passage ("sees
+several doctors to get more refills" ~ "visiting more than one doctor to ask for a prescription
+refill") better than the whole. Each hit carries its sentences' cosines, for highlighting. The
+weights are learned across every public question set with `benchmarks/learn.py`.
 
 `mode="dense"`, `"bm25"` and `"rrf"` (reciprocal rank fusion of the two, k=`rrf_k`) are the
 baselines the benchmark compares against.
@@ -35,7 +39,7 @@ from .schema import Hit, Passage
 Mode = Literal["hybrid", "dense", "bm25", "rrf"]
 OVERVIEW = frozenset({"overview"})
 #: what the hybrid score weighs, in the order of `Retriever.features` columns
-FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence")
+FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_cosine")
 
 
 def sentence_terms(passage: Passage) -> tuple[frozenset[str], ...]:
@@ -84,8 +88,13 @@ class Retriever:
             order = self._hybrid(query, query_vector, cosine, lexical)
         best = sorted(order, key=lambda pid: (-order[pid], pid))[:k]
         self._fill_cosines(best, cosine, query_vector)
-        return [Hit(p, rank=r, score=cosine[pid], fused=order[pid], pid=pid)
+        sentences = self.sentence_cosines(best, query_vector)
+        return [Hit(p, rank=r, score=cosine[pid], fused=order[pid], pid=pid, sentence_scores=tuple(sentences[pid].tolist()))
                 for r, (pid, p) in enumerate(zip(best, self.index.get(best)), 1)]
+
+    def sentence_cosines(self, pids: list[int], vector: np.ndarray) -> dict[int, np.ndarray]:
+        """The question's cosine with each sentence of these passages (stored vectors, one lookup)."""
+        return {pid: block @ vector for pid, block in zip(pids, self.index.store.sentence_vectors(pids))}
 
     def _fill_cosines(self, pids: list[int], cosine: dict[int, float], vector: np.ndarray) -> None:
         """Cosines of passages proposed by BM25 only, from their stored vectors (one lookup)."""
@@ -95,21 +104,25 @@ class Retriever:
 
     def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
         s = self.settings
-        weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight])
-        pids, table = self.features(query, vector, cosine, lexical)
+        weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight,
+                            s.sentence_cosine_weight])
+        pids, table = self.features(query, vector, cosine, lexical, sentences=s.sentence_cosine_weight != 0)
         return dict(zip(pids, (table @ weights).tolist()))
 
     def features(self, query: Query, vector: np.ndarray, cosine: dict[int, float],
-                 lexical: dict[int, float]) -> tuple[list[int], np.ndarray]:
-        """The candidates (ids) and their FEATURES, one row each; fills in missing cosines."""
+                 lexical: dict[int, float], *, sentences: bool = True) -> tuple[list[int], np.ndarray]:
+        """The candidates (ids) and their FEATURES, one row each; fills in missing cosines.
+        `sentences=False` leaves the best-sentence cosine at 0 (not read when its weight is 0)."""
         asked = set(terms(query.text))
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
         rows = []
+        best_sentence = self.sentence_cosines(pids, vector) if sentences else {}
         for pid, passage in zip(pids, self.index.get(pids)):
             rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & self._aspects_of(passage)),
                          holds_answer_type(query.expects, passage.text),
-                         sentence_overlap(asked, self._sentence_terms(pid, passage))))
+                         sentence_overlap(asked, self._sentence_terms(pid, passage)),
+                         float(np.max(best_sentence[pid])) if sentences else 0.0))
         return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
 
     @cached_property

@@ -60,6 +60,13 @@ class Passage:
         """What is embedded and indexed: the title › section line, then the verbatim text."""
         return f"{self.title} › {self.section}\n{self.text}"
 
+    @property
+    def sentence_texts(self) -> tuple[str, ...]:
+        """What each sentence vector is embedded from, in the order of `sentences`: the sentence
+        alone, stripped (no title line: it is compared with what a question asks, not its topic).
+        A passage without spans is one sentence, its whole text."""
+        return tuple(self.text[s:e].strip() for s, e in self.sentences or ((0, len(self.text)),))
+
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "sentences": [list(s) for s in self.sentences]}
 
@@ -78,12 +85,32 @@ class Hit:
     fused: float = 0.0  # the fusion score that decided the rank
     highlights: tuple[Span, ...] = ()
     pid: int = field(default=-1, compare=False)  # its row in the index (its vector's id); -1 unknown
+    #: the question's cosine with each sentence of the passage (order of `passage.sentences`); () unknown
+    sentence_scores: tuple[float, ...] = field(default=(), compare=False)
+
+    @property
+    def relevance(self) -> float:
+        """How close the passage comes to the question: its own cosine, or its best sentence's
+        when higher (a lay question often matches one sentence of a long passage). What
+        `min_score` is compared with."""
+        return max(self.score, *self.sentence_scores) if self.sentence_scores else self.score
 
 
 @dataclass(frozen=True)
 class Safety:
     kind: SafetyKind
     message: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """One question of a message holding several: its words, whether the documents answer it,
+    the ranks of its quotes among the answer's passages, and what they do not cover of it."""
+
+    question: str
+    status: Status
+    ranks: tuple[int, ...]
+    uncovered: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -98,10 +125,20 @@ class Answer:
     language: str = "en"  # the language of the reply's own texts (the question's, when a locale has it)
     #: when the documents hold the topic but not what is asked: {"topic": "Klonopin", "asked": "pregnancy"}
     uncovered: dict[str, str] | None = field(default=None, compare=False)
+    #: a message holding several questions, answered one by one; None for one question
+    parts: tuple[Part, ...] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract: question, status, safety, passages, markdown, disclaimer, and (added
-        later, as DESIGN.md allows) the reply's language and the uncovered part of the question."""
+        later, as DESIGN.md allows) the reply's language, the uncovered part of the question and
+        its parts.
+
+        `parts` is null for a message holding one question (every reply but a few), else one
+        entry per question in order: {"question", "status", "passages", "uncovered"}, where
+        "passages" lists the ranks of that question's quotes in the top-level `passages` (numbered
+        1..n across the whole reply, so every [n] in the markdown is one passage) and "uncovered"
+        is what `uncovered` is for a one-question reply. With parts, the top-level `status` is
+        "answered" when any part is, else "no_answer", and the top-level `uncovered` is null."""
         return {
             "question": self.question,
             "status": self.status,
@@ -125,4 +162,8 @@ class Answer:
             "disclaimer": self.disclaimer,
             "language": self.language,
             "uncovered": self.uncovered,
+            "parts": None if self.parts is None else [
+                {"question": p.question, "status": p.status, "passages": list(p.ranks), "uncovered": p.uncovered}
+                for p in self.parts
+            ],
         }

@@ -2,13 +2,21 @@
 
 A `VectorStore` maps passage ids (row numbers of the index version, 0 … n-1) to unit vectors:
 
-    add(ids, vectors, passages)   store them (the passages travel along where the store keeps texts)
-    delete_documents(docs)        remove every passage of these documents; returns how many
+    add(ids, vectors, passages, sentences)   store them (the passages travel along where the store
+                                  keeps texts; `sentences`: each passage's sentence vectors)
+    delete_documents(docs)        remove every passage of these documents, its sentences with it; how many
     search(vector, k)             the k nearest ids and their inner products, best first
     vectors(ids)                  the stored vectors of these ids, in that order
+    sentence_vectors(ids)         each id's sentence vectors, (sentences, dim), in the order of its spans
     passages(ids)                 the stored passages, or None where the store keeps no texts
     count()                       vectors stored (deleted ones excluded)
+    sentence_count()              sentence vectors stored (those of deleted passages excluded)
     describe()                    what the manifest records: kind, index type and parameters
+
+Sentence vectors let retrieval and the coverage check compare a question with single sentences
+without embedding anything but the question: one unit vector per span of `passage.sentences`
+(a passage without spans counts as one sentence), embedded from the sentence text alone when the
+index is built.
 
 `FaissStore` picks the FAISS index by size (`choose`): exact inner-product search (`flat`) up
 to `FLAT_MAX` vectors, where one exhaustive scan still costs a few milliseconds on one core,
@@ -16,6 +24,8 @@ and an inverted file (`ivf`, k-means cells of exact vectors, `nprobe` cells visi
 above, whose recall@10 against exact search and latency `benchmarks/perf.py` measures. Both are
 read with memory mapping, so loading costs little and the OS pages vectors in as searched.
 Deleting marks ids with an `IDSelector` that every search excludes, whatever the index type.
+Its sentence vectors are one float16 matrix beside it (`SentenceMatrix`): half the bytes of
+float32, read memory-mapped like the vectors, and at 1e-3 of the float32 cosines.
 """
 
 from __future__ import annotations
@@ -23,6 +33,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -41,11 +52,14 @@ FLAT_MAX = 100_000
 #: against exact search in 1.5 ms, 1/8 gave 0.970 in 3.0 ms: see benchmarks/perf.py
 NPROBE_SHARE = 1 / 8
 FILE = "vectors.faiss"
+SENTENCES = "sentences.npy"  # every passage's sentence vectors, float16, passage after passage
+SENTENCE_OFFSETS = "sentence_offsets.npy"  # passage i's sentences are rows offsets[i]:offsets[i + 1]
 
 
 @runtime_checkable
 class VectorStore(Protocol):
-    def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage]) -> None: ...
+    def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage],
+            sentences: Sequence[np.ndarray] | None = None) -> None: ...
 
     def delete_documents(self, documents: Iterable[str]) -> int: ...
 
@@ -53,9 +67,13 @@ class VectorStore(Protocol):
 
     def vectors(self, ids: Sequence[int]) -> np.ndarray: ...
 
+    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]: ...
+
     def passages(self, ids: Sequence[int]) -> list[Passage] | None: ...
 
     def count(self) -> int: ...
+
+    def sentence_count(self) -> int: ...
 
     def describe(self) -> dict[str, Any]: ...
 
@@ -68,16 +86,91 @@ def choose(n: int, *, flat_max: int = FLAT_MAX) -> dict[str, Any]:
     return {"type": "ivf", "nlist": nlist, "nprobe": max(16, round(nlist * NPROBE_SHARE))}
 
 
+def checked_sentences(sentences: Sequence[np.ndarray], passages: Sequence[Passage], dim: int) -> list[np.ndarray]:
+    """`sentences` as one (rows, dim) array per passage, a row per span of `passage.sentences` in
+    their order (one for a passage without spans): what `add` takes, checked before anything is
+    stored so that a refusal leaves the store as it was."""
+    blocks = [np.asarray(b) for b in sentences]
+    rows = [len(p.sentences) or 1 for p in passages]
+    if len(blocks) != len(rows) or any(b.shape != (n, dim) for b, n in zip(blocks, rows)):
+        raise ValueError(f"add needs the sentence vectors of each of the {len(rows)} passages: an array"
+                         f" (sentences, {dim}) with a row per span of passage.sentences, one for a passage without")
+    return blocks
+
+
+@dataclass(frozen=True)
+class SentenceMatrix:
+    """The sentence vectors of passages 0 … n-1: one float16 matrix, passage after passage, and
+    the row where each passage's sentences start. Two flat arrays instead of an array per passage,
+    so that a quarter of a million sentences are two memory-mapped files, not objects on the heap."""
+
+    vectors: np.ndarray  # (sentences, dim), float16
+    offsets: np.ndarray  # (passages + 1,), int64: 0, then increasing (every passage has a sentence)
+
+    @classmethod
+    def stack(cls, blocks: Sequence[np.ndarray], dim: int) -> SentenceMatrix:
+        offsets = np.zeros(len(blocks) + 1, dtype=np.int64)
+        np.cumsum([len(b) for b in blocks], out=offsets[1:])
+        vectors = np.concatenate(blocks, dtype=np.float16) if blocks else np.zeros((0, dim), dtype=np.float16)
+        return cls(vectors, offsets)
+
+    @classmethod
+    def open(cls, folder: Path, passages: int, dim: int) -> SentenceMatrix:
+        """Both files of `folder`, memory-mapped; a pair that does not describe `passages` passages
+        of `dim`-dimensional float16 vectors is refused, so a truncated file is never read as vectors."""
+        try:
+            vectors = np.load(folder / SENTENCES, mmap_mode="r")
+            offsets = np.load(folder / SENTENCE_OFFSETS, mmap_mode="r")
+        except (OSError, ValueError, EOFError) as exc:
+            raise ValueError(f"{folder / SENTENCES} or {SENTENCE_OFFSETS} is missing, truncated or damaged ({exc})"
+                             ) from None
+        if problem := _matrix_problem(vectors, offsets, passages, dim):
+            raise ValueError(f"{folder / SENTENCES} and {SENTENCE_OFFSETS} do not fit this index: {problem}")
+        return cls(vectors, offsets)
+
+    def save(self, folder: Path) -> None:
+        np.save(folder / SENTENCES, self.vectors)
+        np.save(folder / SENTENCE_OFFSETS, self.offsets)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def block(self, i: int) -> np.ndarray:
+        """Passage i's rows, float16, still memory-mapped."""
+        return self.vectors[int(self.offsets[i]) : int(self.offsets[i + 1])]
+
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+
+def _matrix_problem(vectors: np.ndarray, offsets: np.ndarray, passages: int, dim: int) -> str | None:
+    if vectors.dtype != np.float16 or vectors.ndim != 2 or vectors.shape[1] != dim:
+        return f"the vectors are {vectors.dtype} {vectors.shape}, not float16 (sentences, {dim})"
+    if offsets.dtype != np.int64 or offsets.shape != (passages + 1,):
+        return f"the offsets are {offsets.dtype} {offsets.shape}, not int64 ({passages + 1},): one per passage and the end"
+    if offsets[0] != 0 or offsets[-1] != len(vectors) or not np.all(np.diff(offsets) > 0):
+        return f"the offsets do not split {len(vectors)} rows into {passages} passages of a sentence or more"
+    return None
+
+
 class FaissStore:
-    """FAISS in the index version folder (`vectors.faiss`); ids are the rows."""
+    """FAISS in the index version folder (`vectors.faiss`); ids are the rows.
+
+    Sentence vectors are kept for every row or for none (a store searched by passage alone, as
+    `benchmarks/perf.py` builds): the first `add` decides, and `save` writes them beside the index.
+    """
 
     kind = "faiss"
 
-    def __init__(self, index: Any, params: dict[str, Any], documents: Sequence[str] | None = None) -> None:
+    def __init__(self, index: Any, params: dict[str, Any], documents: Sequence[str] | None = None,
+                 sentences: SentenceMatrix | None = None) -> None:
         self.index = index
         self.params = params
         self._documents = documents  # document id of each row, for delete_documents
         self._deleted: set[int] = set(params.get("deleted", ()))
+        self._saved = sentences  # the sentence vectors read from the folder, memory-mapped
+        self._added: list[np.ndarray] = []  # float16, one array per row added since
+        self._keeps_sentences = sentences is not None
         self._search_params: Any = None
         if params["type"] == "ivf":
             index.nprobe = params["nprobe"]
@@ -111,23 +204,55 @@ class FaissStore:
         # than it saves), and a server answers several questions at once on its own threads
         faiss.omp_set_num_threads(1)
         flags = faiss.IO_FLAG_MMAP_IFC if params.get("type") == "flat" else faiss.IO_FLAG_MMAP
-        return cls(faiss.read_index(str(folder / FILE), flags | faiss.IO_FLAG_READ_ONLY), params, documents)
+        index = faiss.read_index(str(folder / FILE), flags | faiss.IO_FLAG_READ_ONLY)
+        # a folder written before sentence vectors has neither file: its passage vectors stay readable
+        # (a rebuild reuses them); the index refuses to serve it (see `index.load`)
+        kept = (folder / SENTENCES).exists() or (folder / SENTENCE_OFFSETS).exists()
+        return cls(index, params, documents, SentenceMatrix.open(folder, index.ntotal, index.d) if kept else None)
 
     def save(self, folder: Path) -> None:
+        """Write `vectors.faiss`, and the sentence vectors beside it when the store keeps them."""
         import faiss
 
         faiss.write_index(self.index, str(folder / FILE))
+        if self._keeps_sentences:
+            self._sentence_matrix().save(folder)
+
+    def _sentence_matrix(self) -> SentenceMatrix:
+        if self._saved is not None and not self._added:
+            return self._saved
+        saved = [self._saved.block(i) for i in range(len(self._saved))] if self._saved is not None else []
+        return SentenceMatrix.stack([*saved, *self._added], self.dim)
 
     @property
     def dim(self) -> int:
         return int(self.index.d)
 
-    def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage]) -> None:
+    def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage],
+            sentences: Sequence[np.ndarray] | None = None) -> None:
         ids = np.asarray(ids, dtype=np.int64)
         if not np.array_equal(ids, np.arange(self.index.ntotal, self.index.ntotal + len(ids))):
             raise ValueError("FAISS rows are added in order: ids must continue from the rows already stored")
+        blocks = self._new_sentences(len(ids), passages, sentences)
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
         self._documents = [*(self._documents or ()), *(p.doc for p in passages)]
+        self._added += blocks
+        self._keeps_sentences = self._keeps_sentences or sentences is not None
+
+    def _new_sentences(self, n: int, passages: Sequence[Passage], sentences: Sequence[np.ndarray] | None
+                       ) -> list[np.ndarray]:
+        """The float16 sentence blocks of `n` rows about to be added. Row i's sentences are the
+        i-th block of the matrix, so a store keeps them for every row or for none."""
+        if sentences is None:
+            if self._keeps_sentences:
+                raise ValueError("this store keeps the sentence vectors of every passage: pass those of the passages added")
+            return []
+        if not self._keeps_sentences and self.index.ntotal:
+            raise ValueError("this store holds passages without sentence vectors: sentence vectors are kept from the"
+                             " first passage on, or not at all")
+        if len(passages) != n:
+            raise ValueError(f"add needs the {n} passages whose sentence vectors it is given: got {len(passages)}")
+        return [b.astype(np.float16) for b in checked_sentences(sentences, passages, self.dim)]
 
     def delete_documents(self, documents: Iterable[str]) -> int:
         if self._documents is None:
@@ -165,11 +290,33 @@ class FaissStore:
             return self.index.reconstruct_n(ids[0], len(ids))
         return np.stack([self.index.reconstruct(int(i)) for i in ids])
 
+    def sentence_vectors(self, ids: Sequence[int]) -> list[np.ndarray]:
+        """float32 copies of the stored float16 rows (a few dozen passages' worth per question)."""
+        return [self._sentence_block(int(i)).astype(np.float32) for i in ids]
+
+    def _sentence_block(self, i: int) -> np.ndarray:
+        if not self._keeps_sentences:
+            raise ValueError(f"no sentence vectors for passage {i}: this store keeps none (a folder written before"
+                             " sentence vectors: run `python -m bot index`)")
+        saved = len(self._saved) if self._saved is not None else 0
+        if i in self._deleted or not 0 <= i < saved + len(self._added):
+            raise ValueError(f"no sentence vectors for passage {i}: "
+                             + ("it was deleted" if i in self._deleted else f"the store holds {saved + len(self._added)}"))
+        if self._saved is not None and i < saved:
+            return self._saved.block(i)
+        return self._added[i - saved]
+
     def passages(self, ids: Sequence[int]) -> list[Passage] | None:
         return None  # the texts are in passages.jsonl beside the vectors
 
     def count(self) -> int:
         return int(self.index.ntotal) - len(self._deleted)
+
+    def sentence_count(self) -> int:
+        saved = self._saved.sizes() if self._saved is not None else np.zeros(0, dtype=np.int64)
+        sizes = np.concatenate([saved, np.array([len(b) for b in self._added], dtype=np.int64)])
+        gone = [i for i in self._deleted if i < len(sizes)]
+        return int(sizes.sum() - sizes[gone].sum())
 
     def describe(self) -> dict[str, Any]:
         extra = {"deleted": sorted(self._deleted)} if self._deleted else {}
@@ -234,16 +381,17 @@ def open_store(folder: Path, described: dict[str, Any], settings: Settings,
 
 
 def publish(settings: Settings, version: str, keep: set[str]) -> None:
-    """After a build: point the alias at the new version's collection and drop the collections of
-    versions that no reader holds any more (FAISS versions are folders, removed with them)."""
+    """After a build: point the alias at the new version's collection (and `<alias>_sentences` at
+    its sentence collection) and drop the collections, passages and sentences, of versions that no
+    reader holds any more (FAISS versions are folders, removed with them)."""
     where = wanted(settings)
     if where["kind"] != "milvus":
         return
-    from .milvus_store import MilvusStore, drop_collection
+    from .milvus_store import SENTENCE_SUFFIX, MilvusStore, drop_collection
 
     new = MilvusStore.open(where["uri"], collection_name(where["alias"], version), token=settings.milvus_token)
     new.set_alias(where["alias"])
     kept = {collection_name(where["alias"], v) for v in keep}
-    for name in new.collections():
-        if name.startswith(f"{where['alias']}_v_") and name not in kept:
-            drop_collection(where["uri"], name, token=settings.milvus_token)
+    for name in new.collections():  # a version's sentence collection goes with it, or alone if left over
+        if name.startswith(f"{where['alias']}_v_") and name.removesuffix(SENTENCE_SUFFIX) not in kept:
+            drop_collection(where["uri"], name.removesuffix(SENTENCE_SUFFIX), token=settings.milvus_token)

@@ -90,6 +90,13 @@ class PassageOut(BaseModel):
     end: int
 
 
+class PartOut(BaseModel):
+    question: str = Field(description="one question of the message, as typed")
+    status: Literal["answered", "no_answer"]
+    passages: list[int] = Field(description="ranks of this question's quotes in the answer's passages")
+    uncovered: dict[str, str] | None = Field(description="as the answer's uncovered, for this question")
+
+
 class AnswerOut(BaseModel):
     """The JSON of an answer (DESIGN.md)."""
 
@@ -102,6 +109,9 @@ class AnswerOut(BaseModel):
     language: str = Field(description="language of the reply's own texts (the question's when a locale has it): en, es…")
     uncovered: dict[str, str] | None = Field(description=(
         'when the documents hold the topic but not what is asked: {"topic": "Klonopin", "asked": "pregnancy"}'))
+    parts: list[PartOut] | None = Field(description=(
+        "null for one question; for a message holding several, each question in order with its own "
+        "quotes (ranks into passages, numbered across the answer) or what is not covered"))
 
 
 def create_api(service: Service, settings: Settings) -> FastAPI:

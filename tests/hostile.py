@@ -69,7 +69,7 @@ def _walk(tokens):  # type: ignore[no-untyped-def]
 
 def assert_valid_answer(data: dict, case: dict) -> None:
     """One answer's JSON (as `Answer.to_dict()` gives it) meets the contract for this case."""
-    assert set(data) == {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered"}
+    assert set(data) == {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered", "parts"}
     json.dumps(data, ensure_ascii=False).encode("utf-8")  # printable and sendable: no lone surrogates
     assert data["status"] in STATUSES
     expect = case["expect"]

@@ -12,8 +12,9 @@ from conftest import use_store
 from bot import Bot, Settings
 from bot.answer import escape
 from bot.index import build
+from bot.schema import Hit, Passage
 
-KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered"}
+KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered", "parts"}
 PASSAGE_KEYS = {"rank": int, "score": float, "text": str, "highlights": list, "doc": str, "title": str,
                 "section": str, "url": (str, type(None)), "start": int, "end": int}
 
@@ -43,13 +44,21 @@ def test_contract_keys_and_types(bot):
     assert "not medical advice" in data["disclaimer"].lower()
 
 
-def test_highlight_is_the_sentence_sharing_most_question_words(bot):
-    passages = bot.ask("What are the withdrawal symptoms of Klonopin?").to_dict()["passages"]
-    (top,) = [p for p in passages if "symptoms include insomnia" in p["text"]]
-    assert top["text"].count(". ") >= 1, "a passage of several sentences"
-    assert [top["text"][s:e] for s, e in top["highlights"]] == [
-        "Klonopin withdrawal symptoms include insomnia, nausea and vomiting, headaches, muscle or bone pain, diarrhea, "
-        "restlessness, hallucinations, panic attacks, memory loss, heart palpitations and severe mood swings."]
+def test_highlight_is_the_sentence_closest_to_the_question_never_one_for_its_number():
+    from bot.answer import highlights
+
+    text = ("Klonopin is rarely prescribed for more than two to four weeks. "
+            "Withdrawal symptoms include insomnia, nausea and headaches.")
+    passage = Passage("d.txt", "Klonopin", "Withdrawal", None, 0, len(text), text, ((0, 62), (63, len(text))))
+    assert text[63:] == "Withdrawal symptoms include insomnia, nausea and headaches."
+    question = "how long do withdrawal symptoms last?"
+    assert highlights(question, Hit(passage, 1, 0.7, sentence_scores=(0.30, 0.62))) == ((63, len(text)),)
+    # the sentence's meaning and the question's words decide; its number does not
+    assert highlights("how long does it last", Hit(passage, 1, 0.7, sentence_scores=(0.30, 0.62))) == ((63, len(text)),)
+    assert highlights(question, Hit(passage, 1, 0.7, sentence_scores=(0.95, 0.10))) == ((0, 62),)
+    # a hit made by hand, without sentence scores: the sentence sharing the most question words
+    assert highlights(question, Hit(passage, 1, 0.7)) == ((63, len(text)),)
+    assert highlights("unrelated", Hit(passage, 1, 0.7)) == ((0, 62),)  # none shared: the first
 
 
 def test_no_answer_names_what_documents_cover(settings, fake, store):

@@ -1,19 +1,22 @@
-"""The coverage check: a question's topic and what it asks, the words the documents lack, and the
-decision on the seed document with the real model and the shipped threshold, in both directions."""
+"""The coverage check: a question's topic and what it asks, the words the documents lack, the
+decision rule, and the decision on the seed document with the real model and the shipped
+settings, in both directions."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
-from conftest import SEED_CORPUS
+from conftest import SEED_CORPUS, SHARED
 
 from bot import Bot, Settings
-from bot.coverage import check, split
-from bot.index import build
+from bot.coverage import Coverage, asked, check, declines, split, without
+from bot.index import bm25_tokens, build
 from bot.schema import Hit, Passage
 
 TITLE = "Facts About Klonopin Addiction Treatment"
+
 
 def hit(text: str, doc: str = "d.txt", section: str = "Risks") -> Hit:
     return Hit(Passage(doc, TITLE, section, None, 0, len(text), text), 1, 0.5)
@@ -23,27 +26,54 @@ def test_split_takes_the_topic_out_by_stem():
     assert split("Is Klonopin safe to take during pregnancy?", TITLE) == ("Klonopin", "Is safe to take during pregnancy")
     assert split("is klonopin addictive", TITLE) == ("klonopin addictive", "is")  # addictive ~ Addiction
     assert split("my brother sees several doctors", TITLE) == ("", "my brother sees several doctors")
+    assert split("what is clonazepam", TITLE) == ("clonazepam", "what is")  # a synonym of a title word
 
 
-def test_check_names_the_missing_words_around_the_rarest():
-    held = {"klonopin", "take", "dose", "weight"}
+def test_check_lists_the_words_the_documents_never_use_with_their_frequency():
+    stock = frozenset(bm25_tokens(["klonopin take taken dose weight safe"])[0])
+    found = check("Is Klonopin safe to take during pregnancy?", [hit("Klonopin is taken at the prescribed dose.")],
+                  lambda hits: stock)
+    assert found.topic == "Klonopin" and found.words == ("Is", "safe", "to", "take", "during", "pregnancy")
+    assert [found.words[i] for i in found.missing] == ["pregnancy"]  # stopwords and held stems are not missing
+    assert found.length == 7 and len(found.zipf) == 1 and 3.0 < found.zipf[0] < 5.0
+    assert check("anything", [], lambda hits: stock) == Coverage("", "anything")
 
-    def stems(hits):
-        from bot.index import bm25_tokens
 
-        return frozenset(bm25_tokens([" ".join(sorted(held))])[0]), frozenset({"symptoms", "overview"})
+def test_without_takes_out_whole_words_only():
+    assert without("can i take klonopin while pregnant", "pregnant") == "can i take klonopin while"
+    assert without("is it safe, safe?", "safe") == "is it , ?"
+    assert without("pregnancy and pregnant", "pregnant") == "pregnancy and"
 
-    hits = [hit("Klonopin is taken at the prescribed dose.")]
-    found = check("Is Klonopin safe to take during pregnancy?", hits, stems)
-    assert found.topic == "Klonopin" and found.asked == "pregnancy" and found.specificity is not None
-    assert check("is klonopin covered by insurance", hits, stems, specific=5.5).asked == "covered by insurance"
-    assert check("klonopin and weight gain", hits, stems, specific=5.5).asked == "gain"  # weight is held
-    assert check("klonopin and weight gain", hits, stems, specific=4.5).asked == ""  # "gain" is too common to count
-    assert check("what dose of klonopin should i take", hits, stems).asked == ""  # every word is held
-    assert check("anything", [], stems).asked == ""
-    lacking = check("How is klonopin addiction diagnosed?", hits, stems)  # no heading covers diagnosis
-    assert lacking.asked == "diagnosed" and lacking.specificity == 0.0  # the question's own word
-    assert check("What are the symptoms of taking a klonopin dose?", hits, stems).asked == ""
+
+def found(gains: tuple[float, ...], zipf: tuple[float, ...], sentence: float, length: int = 8) -> Coverage:
+    words = ("pregnancy", "is", "it", "safe", "during", "breastfeeding")
+    return Coverage("Klonopin", " ".join(words), words, (0, 5)[: len(gains)], zipf, length, sentence, gains)
+
+
+def test_declines_when_a_rare_missing_word_pulls_the_question_away_or_nothing_is_close():
+    rule = {"specific": 5.0, "gain": 0.05, "sentence": 0.55, "max_words": 15}
+    assert declines(found((0.08,), (4.0,), 0.7), **rule)  # taking "pregnancy" out helps the match: not covered
+    assert not declines(found((-0.03,), (4.0,), 0.7), **rule)  # a paraphrase: taking it out hurts the match
+    assert declines(found((-0.03,), (4.0,), 0.5), **rule)  # ...but no sentence is close to the question at all
+    assert not declines(found((0.08,), (5.5,), 0.5), **rule)  # an everyday word never decides
+    assert not declines(found((0.08,), (4.0,), 0.5, length=16), **rule)  # a long story is not checked
+    assert not declines(found((0.08,), (4.0,), 0.5), **{**rule, "max_words": 0})  # 0 turns the check off
+    assert not declines(Coverage("Klonopin", "is", ("is",), length=3), **rule)  # nothing missing
+
+
+def test_asked_names_the_rarest_word_that_pulled_away_with_its_missing_neighbours():
+    both = found((0.02, 0.09), (4.2, 3.1), 0.7)
+    assert asked(both, 5.0, 0.05) == "breastfeeding"  # the one over the gain, though "pregnancy" is missing too
+    assert asked(found((0.09, 0.02), (4.2, 3.1), 0.7), 5.0, 0.05) == "pregnancy"
+    assert asked(found((0.02, 0.03), (4.2, 3.1), 0.4), 5.0, 0.05) == "breastfeeding"  # none over: the rarest
+    words = ("covered", "by", "insurance")
+    cov = Coverage("Klonopin", "covered by insurance", words, (0, 2), (4.5, 4.3), 5, 0.6, (0.02, 0.07))
+    assert asked(cov, 5.0, 0.05) == "insurance"  # "covered" is not next to it
+    words = ("weight", "gain", "gained")
+    cov = Coverage("Klonopin", "weight gain gained", words, (0, 1, 2), (4.5, 4.3, 4.4), 5, 0.6, (0.02, 0.07, 0.0))
+    assert asked(cov, 5.0, 0.05) == "weight gain"  # its missing neighbours, each stem once
+    assert asked(cov, 4.4, 0.05) == "gain"  # "weight" not rare enough to be named
+    assert asked(Coverage("K", "x"), 5.0, 0.05) == ""
 
 
 @pytest.fixture(scope="module")
@@ -55,31 +85,33 @@ def seed_bot(tmp_path_factory, real_embedder) -> Bot:
 
 
 @pytest.mark.model
-def test_with_the_check_on_the_topic_without_what_is_asked_gets_one_plain_sentence(seed_bot):
-    seed_bot.settings = replace(seed_bot.settings, coverage_threshold=1.0)  # any missing specific word declines
+def test_the_topic_without_what_is_asked_gets_one_plain_sentence(seed_bot):
+    answer = seed_bot.ask("Is Klonopin safe to take during pregnancy?")
+    assert answer.status == "no_answer" and answer.hits == ()
+    assert answer.uncovered == {"topic": "Klonopin", "asked": "pregnancy"}
+    assert answer.markdown.startswith("The documents talk about Klonopin, but not about pregnancy.")
+    assert answer.to_dict()["uncovered"] == answer.uncovered and "could not find" not in answer.markdown
+    held = seed_bot.ask("What are the withdrawal symptoms of Klonopin?")  # every word is in the document
+    assert held.status == "answered" and held.uncovered is None and held.to_dict()["uncovered"] is None
+    spanish = seed_bot.ask("¿Es seguro tomar Klonopin durante el embarazo?")
+    assert spanish.uncovered and spanish.uncovered["asked"] == "embarazo"  # named back through the glossary
+    assert spanish.markdown.startswith("Los documentos hablan de")
+    crisis = seed_bot.ask("i want to die, does klonopin cause weight gain")
+    assert crisis.safety and "but not about" not in crisis.markdown  # nothing cold after a notice
+
+
+@pytest.mark.model
+def test_turned_off_the_check_answers_from_the_topic_as_before(seed_bot):
+    shipped = seed_bot.settings
+    seed_bot.settings = replace(shipped, coverage_max_words=0)
     try:
-        answer = seed_bot.ask("Is Klonopin safe to take during pregnancy?")
-        assert answer.status == "no_answer" and answer.hits == ()
-        assert answer.uncovered == {"topic": "Klonopin", "asked": "pregnancy"}
-        assert answer.markdown.startswith("The documents talk about Klonopin, but not about pregnancy.")
-        assert answer.to_dict()["uncovered"] == answer.uncovered and "could not find" not in answer.markdown
-        held = seed_bot.ask("What are the withdrawal symptoms of Klonopin?")  # every word is in the document
-        assert held.status == "answered" and held.uncovered is None and held.to_dict()["uncovered"] is None
-        spanish = seed_bot.ask("¿Es seguro tomar Klonopin durante el embarazo?")
-        assert spanish.uncovered and spanish.uncovered["asked"] == "embarazo"  # named back through the glossary
-        assert spanish.markdown.startswith("Los documentos hablan de")
-        crisis = seed_bot.ask("i want to die, does klonopin cause weight gain")
-        assert crisis.safety and "but not about" not in crisis.markdown  # nothing cold after a notice
+        assert seed_bot.ask("Is Klonopin safe to take during pregnancy?").status == "answered"
     finally:
-        seed_bot.settings = replace(seed_bot.settings, coverage_threshold=Settings().coverage_threshold)
+        seed_bot.settings = shipped
 
 
 @pytest.mark.model
 def test_with_the_shipped_settings_the_seed_questions_are_all_answered(seed_bot):
-    import json
-
-    from conftest import SHARED
-
     path = SHARED / "eval" / "seed" / "queries.jsonl"
     if not path.is_file():
         pytest.skip("the evaluation data is not beside the repository")
@@ -87,3 +119,75 @@ def test_with_the_shipped_settings_the_seed_questions_are_all_answered(seed_bot)
         query = json.loads(line)
         if query["kind"] == "answerable":
             assert seed_bot.ask(query["question"]).status == "answered", query["question"]
+
+
+@pytest.mark.model
+def test_highlights_mark_the_sentence_that_answers_not_one_with_a_number(seed_bot):
+    answer = seed_bot.ask("What are the withdrawal symptoms of Klonopin?")
+    first = answer.hits[0]
+    assert [first.passage.text[s:e] for s, e in first.highlights] == [
+        "Klonopin withdrawal symptoms include insomnia, nausea and vomiting, headaches, muscle or bone pain, diarrhea, "
+        "restlessness, hallucinations, panic attacks, memory loss, heart palpitations and severe mood swings."]
+    follow = seed_bot.ask("how long do they last?", history=["What are the withdrawal symptoms of Klonopin?"])
+    bolded = [h.passage.text[s:e] for h in follow.hits for s, e in h.highlights]
+    assert follow.hits[0].passage.section == "Klonopin Withdrawal Symptoms"
+    assert not bolded[0].startswith("Due to the high risks")  # "two to four weeks" is not how long withdrawal lasts
+
+
+# The decision on the seed document, both ways, with the shipped settings (benchmarks/coverage.py
+# reports the whole sets these come from, misses included: benchmarks/data/seed_*.jsonl).
+ANSWERED = [
+    'is klonopin the same thing as clonazepam or a different drug',
+    'what do doctors give klonopin for',
+    'my sister takes klonpin for seizures, is that what its for',
+    'can you get hooked on klonopin even if you take it exactly like the doctor says',
+    'how many ppl who take clonazepam the right way end up dependent on it',
+    'what kind of drug is klonopin, is it a benzo',
+    'is klonopin addictive',
+    'my brother sees several doctors to get more refills, is that a warning sign?',
+    'my son keeps saying he has vague symptoms so the doctor will give him more klonopin, should i worry',
+    'how can i tell if my husband is addicted to his klonopin',
+    'my dad keeps upping his own dose without asking the doctor, is that a sign of a problem',
+    'she refuses to try any other treatment than her klonopin, is that normal or a red flag',
+    'mood swings and acting erratic since she started klonopin, could she be addicted',
+    'why does my wife need more and more klonopin to get the same effect',
+    'does everybody who takes klonopin build up a tolerence',
+    'how long do doctors usually let you stay on klonopin',
+    'my teen has been taking klonopin he bought from a friend, is that more dangerous than having a prescription',
+]
+DECLINED = {
+    'is it safe to take clonazepam while breastfeeding my 2 month old': 'breastfeeding',
+    'how long does klonopin stay in your body after the last pill': 'pill',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
+    'do klonopin pills expire? my dad has some from 2019': 'pills expire',
+    'is generic clonazepam as good as the brand name klonopin': 'generic',
+    'does klonopin make birth control pills stop working': 'pills',
+    'can you drink grapefruit juice while taking clonazepam': 'grapefruit juice',
+    'can my mother take klonopin with her blood pressure pills lisinopril': 'pills lisinopril',
+    'can klonopin be taken with antibiotics like amoxicillin': 'amoxicillin',
+    'does klonopin cause weight gain? my sister gained 20 pounds': 'gained',
+    'does klonopin affect the liver? his liver tests came back high': 'liver',
+    'how long does one klonopin pill last during the day': 'pill',
+    'what strengths does klonopin come in': 'strengths',
+    'is klonopin better than xanax for panic attacks': 'xanax',
+    'which is stronger, ativan or klonopin': 'ativan',
+    'can you cut a klonopin tablet in half': 'tablet',
+    'should klonopin be taken with food or on an empty stomach': 'stomach',
+}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", ANSWERED)
+def test_lay_questions_the_document_answers_are_answered(seed_bot, question):
+    answer = seed_bot.ask(question)
+    assert answer.status == "answered" and answer.uncovered is None
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "asked"), DECLINED.items())
+def test_on_topic_questions_the_document_does_not_answer_are_declined_naming_both(seed_bot, question, asked):
+    answer = seed_bot.ask(question)
+    assert answer.status == "no_answer" and answer.hits == ()
+    assert answer.uncovered is not None and answer.uncovered["asked"] == asked
+    assert set(answer.uncovered["topic"].lower().split()) <= {"klonopin", "clonazepam"}
+    assert answer.markdown.startswith(f"The documents talk about {answer.uncovered['topic']}, but not about {asked}.")

@@ -27,7 +27,7 @@ CONVERSATIONS = [
     ("message", "expected"),
     [
         ("what about withdrawal?", "Klonopin addiction: what about withdrawal?"),
-        ("how long does it last?", "Klonopin addiction: how long does it last?"),
+        ("how long does it last?", "Klonopin addiction treated: how long does it last?"),  # no aspect of its own
         ("symptoms?", "Klonopin addiction: symptoms?"),
         ("What is the best recipe for banana bread?", "What is the best recipe for banana bread?"),
         ("What are the withdrawal symptoms of Klonopin?", "What are the withdrawal symptoms of Klonopin?"),
@@ -44,12 +44,12 @@ def test_no_history_means_no_change():
 def test_chat_message_history_and_nearest_topic():
     history = [{"role": "user", "content": "What is Klonopin?"}, {"role": "assistant", "content": "..."},
                {"role": "user", "content": "what about it?"}]
-    assert contextualize("and the symptoms?", history) == "Klonopin: and the symptoms?"
+    assert contextualize("and the symptoms?", history) == "Klonopin: the symptoms?"
 
 
 def test_helpers():
     assert is_follow_up("and overdose?") and not is_follow_up("What are the symptoms of acromegaly?")
-    assert topic("What are the withdrawal symptoms of Klonopin?") == "withdrawal Klonopin"
+    assert topic("What are the withdrawal symptoms of Klonopin?") == "Klonopin"  # withdrawal is an aspect
 
 
 @pytest.mark.model

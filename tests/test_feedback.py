@@ -30,7 +30,8 @@ def test_ask_and_vote_events_carry_question_status_passages_and_time_only(tmp_pa
     log.vote(rec, "down")
     ask, unanswered, vote = lines(log)
     assert log.path == tmp_path / "data" / FILE
-    assert set(ask) == {"time", "event", "question", "status", "passages", "via", "safety"}  # nothing about who asked
+    # nothing about who asked
+    assert set(ask) == {"time", "event", "question", "status", "passages", "via", "safety", "unanswered_parts"}
     assert ask["passages"] == [{"doc": "a.md", "section": "Withdrawal", "start": 10, "end": 42}]
     assert (unanswered["status"], unanswered["passages"], unanswered["via"]) == ("no_answer", [], "api")
     assert vote == {**ask, "time": vote["time"], "event": "vote", "vote": "down"}
@@ -60,6 +61,19 @@ def test_report_ranks_unanswered_and_down_voted_questions(tmp_path: Path):
     assert [(r.question, r.count, r.up) for r in rows["down_voted"]] == [
         ("How long does withdrawal last?", 2, 1), ("Is Klonopin addictive?", 1, 1)]
     assert [r.question for r in report(log, top=1)["unanswered"]] == ["Is ibuprofen safe?!"]
+
+
+def test_the_unanswered_questions_of_a_message_holding_several_are_reported_each(tmp_path: Path):
+    from bot.schema import Part
+
+    log = FeedbackLog(tmp_path)
+    message = "Is Klonopin addictive? And is it safe in pregnancy?"
+    parts = (Part("Is Klonopin addictive?", "answered", (1,)),
+             Part("And is it safe in pregnancy?", "no_answer", (), {"topic": "Klonopin", "asked": "pregnancy"}))
+    log.ask(Answer(message, "answered", None, (Hit(PASSAGE, 1, 0.8),), "md", "d", parts=parts), "chat")
+    log.ask(Answer("And is it safe in pregnancy", "no_answer", None, (), "md", "d"), "chat")
+    assert lines(log)[0]["unanswered_parts"] == ["And is it safe in pregnancy?"]
+    assert [(r.question, r.count) for r in report(log)["unanswered"]] == [("And is it safe in pregnancy", 2)]
 
 
 def test_a_damaged_line_is_skipped(tmp_path: Path):

@@ -20,7 +20,7 @@ def test_round_trip(settings, fake):
     doc_text = (settings.corpus / "klonopin-addiction-treatment.txt").read_text(encoding="utf-8")
     for p in index.passages:
         assert doc_text[p.start : p.end] == p.text
-    assert index.manifest["counts"] == {"documents": 1, "passages": report.passages}
+    assert index.manifest["counts"] == {"documents": 1, "passages": report.passages, "sentences": report.sentences}
     assert set(index.manifest["files"]) == {"klonopin-addiction-treatment.txt"}
 
 
@@ -39,7 +39,7 @@ def test_edited_document_reembeds_only_its_changed_passages(settings, fake, stor
     fake.embedded.clear()
     second = build(settings, fake)
     assert second.passages == first.passages + 1
-    assert fake.embedded == ["Extra Notes › Extra Notes\nDrink water daily."]
+    assert fake.embedded == ["Extra Notes › Extra Notes\nDrink water daily.", "Drink water daily."]  # passage, sentence
     (settings.corpus / "extra.txt").unlink()
     third = build(settings, fake)
     assert third.passages == first.passages and third.embedded == 0

@@ -165,4 +165,4 @@ def test_a_message_with_a_notice_is_its_own_story_and_a_spanish_follow_up_carrie
     answer = spanish_bot.ask(message, ["What are the withdrawal symptoms of Klonopin?"])
     assert answer.safety and answer.searched_for == message  # not "withdrawal Klonopin: my husband..."
     follow = spanish_bot.ask("¿y cuánto duran?", ["¿Cuáles son los síntomas de abstinencia del Klonopin?"])
-    assert follow.searched_for == "withdrawal klonopin: how long last" and follow.language == "es"
+    assert follow.searched_for == "withdrawal symptoms klonopin: how long last" and follow.language == "es"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.query import analyse, aspects, correct, focus
+from bot.query import analyse, aspects, correct
 
 VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
 KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
@@ -26,14 +26,10 @@ def test_analyse_fixes_text_and_adds_synonyms_to_lexical_only():
     assert {"withdrawal", "symptoms"} <= q.aspects
 
 
-def test_story_is_reduced_to_its_question_plus_topic_words():
+def test_a_story_is_searched_whole():
     story = ("My mother has been taking Klonopin every night for about six years because of panic attacks. "
-             "Her new doctor wants her to come off it and she is really scared about the process. "
-             "What withdrawal symptoms should we expect?")
-    got = focus(story)
-    assert got.startswith("What withdrawal symptoms should we expect?")
-    assert "Klonopin" in got and "scared" not in got
-    assert focus("What is Klonopin?") == "What is Klonopin?"
+             "Her new doctor wants her to come off it. What withdrawal symptoms should we expect?")
+    assert analyse(story, VOCAB, KNOWN).text == story
 
 
 def test_aspects_of_questions_and_headings():

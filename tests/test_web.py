@@ -31,7 +31,8 @@ from bot.sources import Sources
 from bot.web import AnswerOut, cors_regex, frame_ancestors
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
-KEYS = ["question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered"]  # DESIGN.md, in order
+KEYS = ["question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered",
+        "parts"]  # DESIGN.md, in order
 
 
 @contextmanager

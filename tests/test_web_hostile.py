@@ -267,5 +267,6 @@ def test_no_identifiers_in_the_feedback_log(web):
     assert "What is Klonopin?" in log
     for identifier in ("198.51.100.77", "testclient", "UniqueAgent", "abc123"):
         assert identifier not in log
-    keys = {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for", "safety"}
+    keys = {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for", "safety",
+            "unanswered_parts"}
     assert all(set(json.loads(line)) <= keys for line in log.splitlines()), log.splitlines()[0]
