@@ -50,6 +50,12 @@ class FakeEmbedder:
         return out
 
 
+
+def unit_vectors(rng: np.random.Generator, n: int, dim: int = 16) -> np.ndarray:
+    """`n` random unit vectors (float32), for store tests."""
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
 @pytest.fixture
 def fake() -> FakeEmbedder:
     return FakeEmbedder()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import unit_vectors
 
 from bot.errors import VectorStoreError
 from bot.milvus_store import VARCHAR_BYTES, MilvusStore, _literal, _pieces, _public, drop_collection
@@ -22,11 +23,6 @@ pytest.importorskip("milvus_lite", reason="pymilvus and milvus-lite are needed f
 ROOT = Path(__file__).resolve().parents[1]
 N, DIM = 500, 16
 ODD_DOC = "notes/it's \"quoted\" and spaced.md"  # a quote of each kind and spaces
-
-
-def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    v = rng.standard_normal((n, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 def make_passages(n: int) -> list[Passage]:
@@ -49,7 +45,7 @@ def make_passages(n: int) -> list[Passage]:
 @pytest.fixture(scope="module")
 def data() -> tuple[np.ndarray, list[Passage], np.ndarray]:
     rng = np.random.default_rng(7)
-    return unit(rng, N), make_passages(N), unit(rng, 20)
+    return unit_vectors(rng, N, DIM), make_passages(N), unit_vectors(rng, 20, DIM)
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import unit_vectors
 
 import bot.milvus_store as milvus
 from bot.errors import VectorStoreError
@@ -17,11 +18,6 @@ pytest.importorskip("milvus_lite", reason="pymilvus and milvus-lite are needed f
 
 N, DIM = 300, 16
 F16 = 1e-3  # float16 keeps unit vectors' components to ~5e-4
-
-
-def unit(rng: np.random.Generator, n: int) -> np.ndarray:
-    v = rng.standard_normal((n, DIM)).astype(np.float32)
-    return v / np.linalg.norm(v, axis=1, keepdims=True)
 
 
 def make_passages(n: int) -> list[Passage]:
@@ -42,7 +38,7 @@ def make_passages(n: int) -> list[Passage]:
 def data() -> tuple[np.ndarray, list[Passage], list[np.ndarray]]:
     rng = np.random.default_rng(11)
     passages = make_passages(N)
-    return unit(rng, N), passages, [unit(rng, len(p.sentences) or 1) for p in passages]
+    return unit_vectors(rng, N, DIM), passages, [unit_vectors(rng, len(p.sentences) or 1, DIM) for p in passages]
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import unit_vectors
 
 from bot import Settings
 from bot.index import build, load
@@ -15,8 +16,7 @@ from bot.store import FLAT_MAX, FaissStore, choose
 
 
 def unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
-    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    return unit_vectors(np.random.default_rng(seed), n, dim)
 
 
 def passages(n: int, docs: int = 7) -> list[Passage]:
