@@ -41,7 +41,7 @@ from benchmarks.quality import DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
-from bot.evaluate import index_doc, load_queries  # noqa: E402
+from bot.evaluate import index_doc, index_docs, load_queries, section_grades  # noqa: E402
 from bot.retrieve import FEATURES  # noqa: E402
 
 WEIGHTS = {"lexical": "lexical_weight", "aspect": "aspect_weight", "answer_type": "answer_type_weight",
@@ -128,18 +128,12 @@ def learn(sets: dict[str, list[Question]], start: np.ndarray, frozen: tuple[int,
 
 def load_sets(bot_medquad: Bot, bot_seed: Bot) -> dict[str, list[Question]]:
     sets: dict[str, list[Question]] = {}
-    docs = set(bot_medquad.index.manifest.get("files", {})) or {p.doc for p in bot_medquad.index.passages}
+    docs = index_docs(bot_medquad)
     dev = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")
     sets["MedQuAD dev"] = [candidates(bot_medquad, q["question"], {(index_doc(q["doc"], docs), q["section"]): 1}) for q in dev]
     for name, file in (("MEDIQA", "mediqa.jsonl"), ("LiveQA train", "liveqa-train.jsonl")):
-        qs = []
-        for q in load_queries(EVAL / "consumer" / file):
-            grades: dict[tuple[str, str], int] = {}
-            for r in q["qrels"]:
-                key = (index_doc(r["doc"], docs), r["section"])
-                grades[key] = max(grades.get(key, 0), int(r["grade"]))
-            qs.append(candidates(bot_medquad, q["question"], grades))
-        sets[name] = qs
+        sets[name] = [candidates(bot_medquad, q["question"], section_grades(q["qrels"], docs))
+                      for q in load_queries(EVAL / "consumer" / file)]
     seed = [q for q in load_queries(EVAL / "seed" / "queries.jsonl") if q.get("kind") == "answerable"]
     # the seed questions are judged by their first passage (it must hold `must_quote`), so they
     # are scored passage by passage: each passage its own "section", graded 1 when it holds the quote

@@ -88,17 +88,28 @@ def graded_scores(ranked: Sequence[tuple[str, str]], grades: dict[tuple[str, str
             "hit@1": float(rank == 1), "top1_grade": float(got[0]) if got else 0.0}
 
 
+def index_docs(bot: Bot) -> set[str]:
+    """The documents of the bot's index (what `index_doc` maps judged paths onto)."""
+    return set(bot.index.manifest.get("files") or ()) or {p.doc for p in bot.index.passages}
+
+
+def section_grades(qrels: Iterable[dict[str, Any]], docs: Collection[str]) -> dict[tuple[str, str], int]:
+    """A query's graded judgments as {(index doc, section): grade}, the highest when repeated."""
+    grades: dict[tuple[str, str], int] = {}
+    for r in qrels:
+        key = (index_doc(r["doc"], docs), r["section"])
+        grades[key] = max(grades.get(key, 0), int(r["grade"]))
+    return grades
+
+
 def graded_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | None = None) -> dict[str, Any]:
     """Means over the queries of `graded_scores`, for queries with graded `qrels`."""
-    docs = set(bot.index.manifest.get("files") or ()) or {p.doc for p in bot.index.passages}
+    docs = index_docs(bot)
     totals = dict.fromkeys(["ndcg@10", "mrr@10", "hit@1", "top1_grade"], 0.0)
     n = 0
     for q in queries:
         n += 1
-        grades: dict[tuple[str, str], int] = {}
-        for r in q["qrels"]:
-            key = (index_doc(r["doc"], docs), r["section"])
-            grades[key] = max(grades.get(key, 0), int(r["grade"]))
+        grades = section_grades(q["qrels"], docs)
         for name, value in graded_scores(sections_ranked(bot, q["question"], mode=mode), grades).items():
             totals[name] += value
     return {"queries": n, **{k: round(v / max(n, 1), 4) for k, v in totals.items()}}
