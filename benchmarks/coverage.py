@@ -41,16 +41,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["HF_HUB_OFFLINE"] = "1"
 
+from benchmarks.quality import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
 from bot.coverage import asked, declines  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
-from bot.index import build  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-DATA = ROOT / "benchmarks" / "data"
-CACHE = ROOT / "benchmarks" / "cache"
-RESULTS = ROOT / "benchmarks" / "results"
 ZIPF = (4.0, 4.5, 5.0, 5.5, 6.0)
 GAINS = (-0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.15, 9.0)  # 9: gain never decides
 SENTENCES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)  # 0: the sentence cosine never decides
@@ -132,14 +128,10 @@ def main() -> None:
     medquad = not args.no_medquad and (CACHE / "medquad-index").exists()
     answerable_q, unanswerable_q = load_sets(medquad)
     bots: dict[str, Bot] = {}
-    settings = Settings.load()
-    embedder = make_embedder(settings)
-    seed_settings = Settings.load(corpus=ROOT / "corpus", index=CACHE / "seed-index")
-    build(seed_settings, embedder)
-    bots["seed"] = Bot.load(settings=seed_settings, embedder=embedder)
+    embedder = make_embedder(Settings.load())
+    bots["seed"] = open_bot(ROOT / "corpus", "seed-index", embedder)
     if medquad:
-        bots["medquad"] = Bot.load(settings=Settings.load(corpus=EVAL / "medquad" / "corpus", index=CACHE / "medquad-index"),
-                                   embedder=embedder)
+        bots["medquad"] = open_bot(EVAL / "medquad" / "corpus", "medquad-index", embedder)
     answerable = {name: signals(bots[c], qs) for name, (c, qs) in answerable_q.items()}
     unanswerable = {name: signals(bots[c], qs) for name, (c, qs) in unanswerable_q.items()}
     fresh = load_queries(DATA / "seed_fresh_coverage.jsonl") if (DATA / "seed_fresh_coverage.jsonl").is_file() else []
