@@ -199,8 +199,8 @@ class Bot:
 
     def _ask_one(self, text: str, history: Sequence[dialogue.Turn], locale: Locale, notice: Safety | None) -> Answer:
         """One question (cleaned, screened, not empty): follow-up → retrieve → coverage → answer."""
-        languages = {self.texts.language, *self.doc_languages.values()}
-        other_language = self._documents_language(locale) is not None
+        documents_language = self._documents_language(locale)
+        other_language = documents_language is not None
         if other_language:  # English documents, a Spanish question: searched in everyday English
             def english(t: str) -> str:
                 return translate(t, locale.glossary, self.index.words) or t
@@ -211,20 +211,20 @@ class Bot:
         searched = text_searched if notice else dialogue.contextualize(text_searched, history, self.topics)
         q = self.analyse(searched)
         k = max(self.settings.top_k, 10)
-        if len(languages) == 1 or other_language:
+        if len({self.texts.language, *self.doc_languages.values()}) == 1 or other_language:
             hits = self._retrieve(q, k, self.settings.retrieval)  # type: ignore[arg-type]
         else:  # documents in several languages: the question's own, when it has any
             pool = self._retrieve(q, max(k, self.settings.candidates), self.settings.retrieval)  # type: ignore[arg-type]
             hits = [h for h in pool if self.doc_languages.get(h.passage.doc, self.texts.language) == locale.language][:k]
-        # checked on the analysed text: the question inside a story, its misspelled words corrected
-        # (not under a safety notice: the message tells a story, and the quotes follow the notice)
-        # (English only: word frequencies, stems and synonyms are English; a question in another
-        # language is checked when it was searched through its glossary, in English)
-        english = other_language or locale.language == "en"
-        uncovered = None if notice or not english else self.uncovered(q.text, hits, locale if other_language else None)
+        # checked on the analysed text (its misspelled words corrected); not under a safety notice (the
+        # message tells a story, and the quotes follow the notice); in English only (word frequencies,
+        # stems and synonyms are English: a question in another language is checked when it was
+        # searched through its glossary)
+        checked = not notice and (other_language or locale.language == "en")
+        uncovered = self.uncovered(q.text, hits, locale if other_language else None) if checked else None
         return answer.compose(
             text, hits, safety=notice, texts=locale, titles=self.titles, uncovered=uncovered,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
             addiction=safety.is_addiction_question(searched), searched_for=searched,
-            other_language=self.texts.language if other_language else None,
+            other_language=documents_language,
         )
