@@ -18,7 +18,9 @@ seed document's and MedQuAD's "right topic, not covered" questions
 (benchmarks/data/*_near_topic.jsonl) and off-topic questions (benchmarks/data/offtopic.txt).
 
 The settings kept are those that decline the most near-topic questions (mean over those sets)
-while every answerable set keeps at least 95% answered; each set's figure is also shown with the
+while every answerable set keeps at least 96% answered (the goal is 95%: the point of margin is
+there because a set's share with settings chosen on the other sets runs one to five points below
+its share with settings chosen on all of them); each set's figure is also shown with the
 settings chosen on the OTHER sets (leave one set out), the honest estimate for questions not
 seen. benchmarks/data/seed_fresh_coverage.jsonl (questions written apart, both kinds) is only
 reported, never used to choose. Writes benchmarks/results/coverage.md, coverage.json and
@@ -51,7 +53,7 @@ ZIPF = (4.0, 4.5, 5.0, 5.5, 6.0)
 GAINS = (-0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.15, 9.0)  # 9: gain never decides
 SENTENCES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)  # 0: the sentence cosine never decides
 LENGTHS = (10, 12, 15, 20, 25, 30, 999)
-KEEP = 0.95
+KEEP = 0.96
 Point = tuple[int, float, float, float]  # (max words, Zipf, gain, sentence)
 
 

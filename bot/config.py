@@ -62,11 +62,11 @@ class Settings:
     coverage_max_words: int = 12
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
-    coverage_specificity: float = 4.5
+    coverage_specificity: float = 5.0
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = -0.01
+    coverage_gain: float = 0.05
     #: ...or when no quoted sentence has at least this cosine with the question
-    coverage_sentence: float = 0.55
+    coverage_sentence: float = 0.65
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

@@ -6,8 +6,10 @@ as an answer. `check` takes the question apart:
 
 - its **topic**: the words it shares with the title of the best passage's document ("Klonopin");
 - the **rest**, what it asks about that topic, and in it the **missing** words: those the
-  documents of the quoted passages (all their passages, headings and titles included) never use,
-  in any form, each with how common it is in everyday English (wordfreq's Zipf scale).
+  quoted passages' documents about the topic (the first passage's, and any other whose title
+  holds every topic word: all their passages, headings and titles included) never use, in any
+  form, each with how common it is in everyday English (wordfreq's Zipf scale). Words that only
+  frame a question and the people in it ("my mom", "someone") are never missing.
 
 A missing word is not yet a missing concept: people paraphrase ("get hooked" where the document
 says "addictive", "sees several doctors" for "visiting more than one doctor"). The model tells
@@ -79,21 +81,31 @@ Held = Callable[[Sequence[Hit]], frozenset[str]]
 
 def check(question: str, hits: Sequence[Hit], held: Held) -> Coverage:
     """The question's topic, its rest, and the rest's words the documents of the quoted `hits`
-    never use, nor any synonym of, but for words that only frame a question ("happens", "normal":
-    `dialogue.FRAME_WORDS`) (`held` gives those documents' stems; synonyms come from the
-    help desk's table, `query.synonyms`: "benzos" is held where the documents say
-    "benzodiazepine"), each with its everyday frequency."""
+    that are about the topic (`about`) never use, nor any synonym of, but for words that only
+    frame a question ("happens", "normal", "my mom": `dialogue.FRAME_WORDS`) (`held` gives
+    those documents' stems; synonyms come from the help desk's table, `query.synonyms`: "benzos"
+    is held where the documents say "benzodiazepine"), each with its everyday frequency."""
     if not hits:
         return Coverage("", question)
     question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
     topic, rest = split(question, hits[0].passage.title)
     words = tuple(_WORD.findall(rest))
-    stock = held(hits)
+    stock = held(about(topic, hits))
     missing = tuple(i for i, w in enumerate(words) if (s := set(bm25_tokens([w])[0])) and not s <= stock
-                    and w.lower() not in FRAME_WORDS
+                    and re.sub(r"['’]s$", "", w.lower()) not in FRAME_WORDS  # "son's" as "son"
                     and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w)))
     return Coverage(topic, rest, words, missing, tuple(_zipf(words[i].lower()) for i in missing),
                     len(_WORD.findall(question)))
+
+
+def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
+    """The hits from documents about the topic: the first hit's document, and any other whose
+    title holds every topic word. A page on another condition that happens to use the asked word
+    ("Outlook" of Wallenberg's syndrome under a question on another syndrome's outlook) does not
+    cover it for this topic."""
+    stems = set(bm25_tokens([topic])[0])
+    return [h for h in hits if h.passage.doc == hits[0].passage.doc
+            or (stems and stems <= set(bm25_tokens([h.passage.title])[0]))]
 
 
 def without(question: str, word: str) -> str:

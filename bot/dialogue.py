@@ -58,11 +58,18 @@ _ASPECT = set(
 # words that say what kind of answer is wanted (a duration, a verdict), neither topic nor aspect
 _GENERIC = set("long last lasts take takes work works help helps happen happens common often safe dangerous "
                "bad serious normal mean means advice suggestion suggestions".split())
+# the people a question mentions: who asks or for whom ("my mom", "someone"), not what is asked
+# (age words such as "child" or "baby" are left out: a child's dose is a concept of its own)
+_PEOPLE = set("someone somebody anyone anybody everyone everybody person persons people ppl folks guy guys man men "
+              "woman women mom moms mum mother mothers dad dads father fathers parent parents son sons daughter "
+              "daughters husband wife spouse partner boyfriend girlfriend brother brothers sister sisters sibling "
+              "siblings grandmother grandma grandfather grandpa uncle aunt cousin niece nephew friend friends "
+              "roommate coworker neighbor family".split())
 _OPENERS = re.compile(r"^\s*(what about|how about|and\b|also\b|what if|same for|is it|does it|can it|will it)", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|these|he|she|him|her)\b", re.I)
-#: words that only frame a question (stopwords, "happens", "safe", "normal"...): never a topic,
-#: never what is asked about it (the coverage check does not name them)
-FRAME_WORDS = frozenset(_STOP | _GENERIC)
+#: words that only frame a question (stopwords, "happens", "safe", "normal", the people in it):
+#: never a topic, never what is asked about it (the coverage check does not name them)
+FRAME_WORDS = frozenset(_STOP | _GENERIC | _PEOPLE)
 _PLURAL = re.compile(r"\b(they|them|those|these)\b", re.I)
 _CONNECTIVE = re.compile(r"^\s*(?:and|also|so|but|plus|then)\b[\s,]*", re.I)
 _MAX_FOLLOW_UP_WORDS = 10

@@ -39,6 +39,30 @@ def test_check_lists_the_words_the_documents_never_use_with_their_frequency():
     assert check("anything", [], lambda hits: stock) == Coverage("", "anything")
 
 
+def test_the_people_in_a_question_are_not_what_it_asks():
+    stock = frozenset(bm25_tokens(["klonopin doctor refill"])[0])
+    found = check("my brother's wife and my mom see several doctors for refills", [hit("Klonopin")], lambda hits: stock)
+    assert [found.words[i] for i in found.missing] == ["see", "several"]  # not brother's, wife, mom
+
+
+def test_only_the_documents_about_the_topic_hold_what_is_asked():
+    def titled(title: str, doc: str, text: str) -> Hit:
+        return Hit(Passage(doc, title, "Overview", None, 0, len(text), text), 1, 0.5)
+
+    own = titled("Kimura disease", "kimura.md", "Kimura disease is a rare inflammatory disorder.")
+    other = titled("Wallenberg's Syndrome", "wallenberg.md", "The outlook depends on the size of the lesion.")
+    again = titled("Kimura disease", "kimura-ghr.md", "Kimura disease often involves the lymph nodes.")
+    stock = {h.passage.doc: frozenset(bm25_tokens([h.passage.text])[0]) for h in (own, other, again)}
+
+    def held(hits):
+        return frozenset().union(*(stock[h.passage.doc] for h in hits))
+
+    found = check("What is the outlook for Kimura disease?", [own, other, again], held)
+    assert found.topic == "Kimura disease" and [found.words[i] for i in found.missing] == ["outlook"]
+    # a question on the other page's own topic finds the word there
+    assert check("What is the outlook for Wallenberg's syndrome?", [other, own], held).missing == ()
+
+
 def test_without_takes_out_whole_words_only():
     assert without("can i take klonopin while pregnant", "pregnant") == "can i take klonopin while"
     assert without("is it safe, safe?", "safe") == "is it , ?"
@@ -158,21 +182,23 @@ ANSWERED = [
 DECLINED = {
     'is it safe to take clonazepam while breastfeeding my 2 month old': 'breastfeeding',
     'how long does klonopin stay in your body after the last pill': 'pill',
-    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
-    'is generic clonazepam as good as the brand name klonopin': 'generic',
-    'does klonopin make birth control pills stop working': 'pills',
-    'can you drink grapefruit juice while taking clonazepam': 'grapefruit juice',
+    'does klonopin make birth control pills stop working': 'birth',
+    'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
     'can my mother take klonopin with her blood pressure pills lisinopril': 'pills lisinopril',
     'can klonopin be taken with antibiotics like amoxicillin': 'amoxicillin',
-    'does klonopin cause weight gain? my sister gained 20 pounds': 'gained',
+    'does klonopin cause weight gain? my sister gained 20 pounds': 'gained pounds',
     'does klonopin affect the liver? his liver tests came back high': 'liver',
-    'how long does one klonopin pill last during the day': 'pill',
     'what strengths does klonopin come in': 'strengths',
     'is klonopin better than xanax for panic attacks': 'xanax',
-    'which is stronger, ativan or klonopin': 'ativan',
+    'which is stronger, ativan or klonopin': 'stronger ativan',
     'can you cut a klonopin tablet in half': 'tablet',
-    'should klonopin be taken with food or on an empty stomach': 'stomach',
+    'should klonopin be taken with food or on an empty stomach': 'empty stomach',
+    'how much does klonopin cost without insurance': 'insurance',
+    'is klonopin safe for my 85 year old grandmother with dementia': 'dementia',
+    'should my dad stop his klonopin before his knee surgery and anesthesia': 'anesthesia',
+    'can klonopin cause constipation': 'constipation',
 }
 
 

@@ -95,7 +95,8 @@ def test_scripts_links_and_images_in_documents_are_quoted_as_inert_text(tmp_path
                                 "<script>document.write('melatonin')</script></body></html>")
     write(corpus / "<img src=x onerror=alert(1)> [x](javascript:alert(1)).txt",
           "Melatonin Notes\n\nMelatonin ![x](https://evil.example/x.png) is a hormone.\n")
-    settings = Settings.load(corpus=corpus, index=tmp_path / "index", min_score=-1.0, top_k=10)
+    # every passage quoted: no threshold, and no coverage check (a fake embedder has no meaning to compare)
+    settings = Settings.load(corpus=corpus, index=tmp_path / "index", min_score=-1.0, top_k=10, coverage_max_words=0)
     fake = FakeEmbedder()
     from bot.index import build
 
