@@ -18,9 +18,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .index import bm25_tokens, terms
 from .locale import Locale
 from .schema import Answer, Hit, Part, Safety, Span
+from .text import bm25_tokens, terms
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~!])")
 _LISTED_TITLES = 8

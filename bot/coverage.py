@@ -39,9 +39,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dialogue import FRAME_WORDS
-from .index import bm25_tokens
 from .query import synonyms
 from .schema import Hit
+from .text import bm25_tokens
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?", re.UNICODE)
 #: pasted markup, links and terminal codes ("[31m", "]0;title" once the escape character is gone)

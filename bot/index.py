@@ -4,7 +4,7 @@ Layout of the folder (e.g. `index/`): `current` is a symlink to one version fold
 `vectors.faiss` (see `store.py`: exact or approximate by size, row i = passage i),
 `sentences.npy` and `sentence_offsets.npy` (a float16 vector of every sentence, passage after
 passage), `passages.jsonl` and `offsets.npy` (line i = passage i, read on demand: `passages.py`),
-`keys.npy` (content hash of each passage), `bm25/` (bm25s), `words.json` (corpus vocabulary),
+`keys.npy` (content hash of each passage), `bm25/` (`lexical.py`), `words.json` (corpus vocabulary),
 `outline.json` (titles and headings) and `manifest.json` (format, model and weights hash,
 chunking, where the vectors are, a hash of every source file and artifact, counts, build
 time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
@@ -27,13 +27,11 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +53,11 @@ from .errors import (
     VectorStoreError,
 )
 from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
+from .lexical import FILES as LEXICAL_FILES
+from .lexical import LexicalIndex
 from .schema import Passage
 from .store import FaissStore, VectorStore
+from .text import ANALYZER, WORD
 
 #: 4: sentence vectors stored beside the passage vectors
 FORMAT = 4
@@ -68,14 +69,11 @@ BEFORE_SENTENCES = 3
 SENTENCE_CHUNK = 16_384
 #: old passages whose sentence vectors a build reads back per request (float32 copies of them)
 SENTENCE_READ = 4096
-_TERM = re.compile(r"(?u)\b\w\w+\b")
-#: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
-WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 CURRENT = "current"
 KEYS = "keys.npy"  # the content hash of every passage, row by row: which vectors a rebuild can reuse
 OUTLINE = "outline.json"  # [[title, [section, …]], …] of the documents, in corpus order
-_COMMON = (KEYS, "words.json", OUTLINE, "bm25/params.index.json", "bm25/vocab.index.json",
-           "bm25/data.csc.index.npy", "bm25/indices.csc.index.npy", "bm25/indptr.csc.index.npy")
+LEXICAL = "bm25"  # the BM25 index's folder
+_COMMON = (KEYS, "words.json", OUTLINE, *(f"{LEXICAL}/{name}" for name in LEXICAL_FILES))
 
 
 def artifacts(store: dict[str, Any]) -> tuple[str, ...]:
@@ -128,7 +126,7 @@ class Index:
     manifest: dict[str, Any]
     passages: Sequence[Passage]  # PassageTable (texts beside FAISS) or StorePassages (in the store)
     store: VectorStore
-    bm25: Any  # bm25s.BM25
+    lexical: LexicalIndex  # BM25 over the passages, row i = passage i
     words: dict[str, int]  # lowercase corpus word → number of passages using it (for spelling fixes)
     outline: tuple[tuple[str, tuple[str, ...]], ...]  # (title, its section headings) of every document
 
@@ -141,30 +139,11 @@ class Index:
         return self.passages.get(ids)  # type: ignore[attr-defined, no-any-return]
 
 
-@cache
-def _analyzer() -> tuple[Any, frozenset[str]]:
-    import Stemmer
-    from bm25s.stopwords import STOPWORDS_EN_PLUS
-
-    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN_PLUS)
-
-
-def terms(text: str) -> list[str]:
-    """The analyzer shared by indexing, querying and highlighting: bm25s's own (lowercase words
-    of two or more characters, NLTK English stopwords, Snowball stems), in a few microseconds."""
-    stemmer, stopwords = _analyzer()
-    return stemmer.stemWords([w for w in _TERM.findall(text.lower()) if w not in stopwords])
-
-
-def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    return [terms(t) for t in texts]
-
-
 def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
     """What an index must have been built with to be served by these settings and this model."""
     return {"format": FORMAT, "model": embedder.name, "model_sha256": embedder.weights_sha256,
             "vectors": getattr(embedder, "variant", "fp32"), "max_tokens": settings.max_tokens, "chunker": chunk.VERSION,
-            "bm25": "en_plus-snowball"}
+            "bm25": ANALYZER}
 
 
 def corpus_hashes(corpus: Path, max_file_mb: float = MAX_FILE_MB) -> dict[str, str]:
@@ -339,8 +318,6 @@ def _embed_float16(embedder: Embedder, texts: list[str], progress: bool) -> np.n
 
 def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np.ndarray, sentences: list[np.ndarray],
            manifest: dict[str, Any], store: VectorStore) -> None:
-    import bm25s
-
     folder.mkdir()
     store.add(np.arange(len(passages)), vectors, passages, sentences)
     if isinstance(store, FaissStore):
@@ -354,9 +331,7 @@ def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np
         outline.setdefault(p.title, {})[p.section] = None
     (folder / "words.json").write_text(json.dumps(dict(words.most_common()), ensure_ascii=False))
     (folder / OUTLINE).write_text(json.dumps([[t, list(s)] for t, s in outline.items()], ensure_ascii=False))
-    retriever = bm25s.BM25()
-    retriever.index(bm25_tokens([p.context for p in passages]), show_progress=False)
-    retriever.save(str(folder / "bm25"), show_progress=False)
+    LexicalIndex.build([p.context for p in passages]).save(folder / LEXICAL)
     manifest["store"] = store.describe()
     manifest["artifacts"] = {name: file_sha256(folder / name) for name in artifacts(manifest["store"])}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -425,8 +400,6 @@ def _try_load(root: Path, settings: Settings) -> Index | None:
 
 def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | None = None) -> Index:
     """Load and verify an index; with an embedder, also check it was built with that model."""
-    import bm25s
-
     if (root / CURRENT).is_symlink() and not (root / CURRENT).exists():
         raise IndexCorruptError(f"{root / CURRENT} points to a version folder that is gone: {REBUILD}")
     folder = root / CURRENT if (root / CURRENT).exists() else root
@@ -467,21 +440,21 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         else:
             store = stores.open_store(folder, where, settings or Settings.load())
             passages = StorePassages(store, n)
-        bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
+        lexical = LexicalIndex.load(folder / LEXICAL)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         outline = tuple((t, tuple(s)) for t, s in json.loads((folder / OUTLINE).read_text(encoding="utf-8")))
     except VectorStoreError:
         raise
     except Exception as exc:
         raise IndexCorruptError(f"{folder} could not be read ({exc}): {REBUILD}") from None
-    if store.count() != len(passages) or n != len(passages) or bm25.scores["num_docs"] != n:
+    if store.count() != len(passages) or n != len(passages) or len(lexical) != n:
         raise IndexCorruptError(f"{folder} holds {store.count()} vectors for {len(passages)} passages: {REBUILD}")
     if (found := store.sentence_count()) != counts.get("sentences"):
         raise IndexCorruptError(f"{folder} holds {found} sentence vectors, its manifest says {counts.get('sentences')}:"
                                 f" {REBUILD}")
     if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
         raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
-    return Index(folder, manifest, passages, store, bm25, words, outline)
+    return Index(folder, manifest, passages, store, lexical, words, outline)
 
 
 class _Docs(Sequence[str]):

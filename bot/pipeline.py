@@ -20,10 +20,11 @@ import numpy as np
 from . import answer, coverage, dialogue, query, safety
 from .config import Settings
 from .embed import Embedder, make_embedder
-from .index import Index, bm25_tokens, load
+from .index import Index, load
 from .locale import Locale, Locales, translate
 from .retrieve import Mode, Retriever
 from .schema import Answer, Hit, Passage, Safety
+from .text import bm25_tokens
 
 # C0/C1 controls (but tab and newline) become spaces; zero-width characters and bidirectional
 # overrides are deleted, so "over\u200bdose" still reads as "overdose"
@@ -73,7 +74,7 @@ class Bot:
 
     def analyse(self, message: str) -> query.Query:
         known = getattr(self.embedder, "known_words", frozenset())
-        return query.analyse(message, self.index.words, known, self.index.bm25.vocab_dict)
+        return query.analyse(message, self.index.words, known, self.index.lexical.vocabulary)
 
     def search(self, message: str, *, k: int = 10, mode: Mode | None = None) -> list[Hit]:
         """Ranked passages for a message, with no abstention: what the evaluation scores."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from .index import WORD, terms
+from .text import WORD, terms
 
 SYNONYMS_PATH = Path(__file__).parent / "locales" / "synonyms.toml"
 

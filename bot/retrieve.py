@@ -25,16 +25,17 @@ baselines the benchmark compares against.
 
 from __future__ import annotations
 
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from typing import Literal
 
 import numpy as np
 
 from .config import Settings
 from .embed import Embedder
-from .index import Index, bm25_tokens, terms
+from .index import Index
 from .query import Query, aspects, holds_answer_type
 from .schema import Hit, Passage
+from .text import terms
 
 Mode = Literal["hybrid", "dense", "bm25", "rrf"]
 OVERVIEW = frozenset({"overview"})
@@ -125,31 +126,11 @@ class Retriever:
                          float(np.max(best_sentence[pid])) if sentences else 0.0))
         return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
 
-    @cached_property
-    def _idf(self) -> np.ndarray:
-        """BM25's (Lucene) IDF of every vocabulary entry, from its document counts."""
-        bm25 = self.index.bm25
-        df = np.diff(bm25.scores["indptr"])
-        n = bm25.scores["num_docs"]
-        return np.log(1 + (n - df + 0.5) / (df + 0.5))
-
     def _aspects_of(self, passage: Passage) -> frozenset[str]:
         # text before a document's first heading sits under its title: it is the overview, whatever
         # words the title holds ("Facts About Klonopin Addiction Treatment" is not a treatment section)
         return OVERVIEW if passage.section == passage.title else self._heading_aspects(passage.section)
 
     def lexical(self, text: str, n: int) -> dict[int, float]:
-        """BM25 scores of the best `n` passages, best first, as a share of the highest score the
-        question's words could reach (their IDFs summed, times k1 + 1), so 1.0 means every word
-        matched as strongly as BM25 allows. Words the corpus never uses are dropped."""
-        bm25 = self.index.bm25
-        vocab = bm25.vocab_dict
-        tokens = [t for t in bm25_tokens([text])[0] if t in vocab]
-        if not tokens:
-            return {}
-        scores = bm25.get_scores(tokens)  # every passage's score: one sparse column sum, no thread pool
-        k = min(n, len(scores))
-        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-        top = top[np.lexsort((top, -scores[top]))]
-        ceiling = (bm25.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
-        return {int(d): float(scores[d]) / ceiling for d in top if scores[d] > 0}
+        """BM25 shares of the best `n` passages, best first (`LexicalIndex.scores`)."""
+        return self.index.lexical.scores(text, n)

@@ -12,8 +12,9 @@ from conftest import SEED_CORPUS, SHARED
 
 from bot import Bot, Settings
 from bot.coverage import Coverage, asked, check, declines, split, without
-from bot.index import bm25_tokens, build
+from bot.index import build
 from bot.schema import Hit, Passage
+from bot.text import bm25_tokens
 
 TITLE = "Facts About Klonopin Addiction Treatment"
 

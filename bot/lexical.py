@@ -1,0 +1,76 @@
+"""The BM25 index beside the vectors: the one place that knows bm25s.
+
+`LexicalIndex.build` indexes the passages' texts with the shared analyzer (`text.terms`),
+`save`/`load` keep it in the index folder (`bm25/`), and `scores` ranks passages for a question
+as a share of the best score its words could reach, which is what the hybrid ranking adds to
+the cosine (`retrieve.py`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .text import bm25_tokens
+
+#: the files of `bm25/` inside an index folder (each is hashed into the manifest)
+FILES = ("params.index.json", "vocab.index.json", "data.csc.index.npy", "indices.csc.index.npy", "indptr.csc.index.npy")
+
+
+class LexicalIndex:
+    """BM25 (bm25s, Lucene scoring) over the passages, row i = passage i."""
+
+    def __init__(self, model: Any) -> None:
+        self._model = model  # bm25s.BM25
+
+    @classmethod
+    def build(cls, texts: Sequence[str]) -> LexicalIndex:
+        import bm25s
+
+        model = bm25s.BM25()
+        model.index(bm25_tokens(list(texts)), show_progress=False)
+        return cls(model)
+
+    @classmethod
+    def load(cls, folder: Path) -> LexicalIndex:
+        import bm25s
+
+        return cls(bm25s.BM25.load(str(folder), show_progress=False))
+
+    def save(self, folder: Path) -> None:
+        self._model.save(str(folder), show_progress=False)
+
+    def __len__(self) -> int:
+        """The passages indexed."""
+        return int(self._model.scores["num_docs"])
+
+    @property
+    def vocabulary(self) -> Mapping[str, int]:
+        """Every analysed term of the corpus (its column in the index)."""
+        return self._model.vocab_dict  # type: ignore[no-any-return]
+
+    @cached_property
+    def _idf(self) -> np.ndarray:
+        """BM25's (Lucene) IDF of every vocabulary entry, from its document counts."""
+        df = np.diff(self._model.scores["indptr"])
+        n = len(self)
+        return np.log(1 + (n - df + 0.5) / (df + 0.5))
+
+    def scores(self, text: str, n: int) -> dict[int, float]:
+        """BM25 scores of the best `n` passages, best first, as a share of the highest score the
+        question's words could reach (their IDFs summed, times k1 + 1), so 1.0 means every word
+        matched as strongly as BM25 allows. Words the corpus never uses are dropped."""
+        vocab = self.vocabulary
+        tokens = [t for t in bm25_tokens([text])[0] if t in vocab]
+        if not tokens:
+            return {}
+        scores = self._model.get_scores(tokens)  # every passage's score: one sparse column sum, no thread pool
+        k = min(n, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.lexsort((top, -scores[top]))]
+        ceiling = (self._model.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
+        return {int(d): float(scores[d]) / ceiling for d in top if scores[d] > 0}

@@ -1,0 +1,38 @@
+"""The text analyzer shared by indexing, querying, ranking and answering.
+
+`terms` is bm25s's own analyzer (lowercase words of two or more characters, its English
+stopwords, Snowball stems): the same function makes the BM25 index, the question's BM25 query,
+the sentence-overlap signal, the highlights and the coverage check's stems, so a word always
+meets itself. `WORD` is a word as people type it, for the corpus vocabulary and the spelling
+fixes of `query.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import Any
+
+_TERM = re.compile(r"(?u)\b\w\w+\b")
+#: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
+WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
+#: names the analyzer in an index's manifest: an index made with another one is rebuilt
+ANALYZER = "en_plus-snowball"
+
+
+@cache
+def _analyzer() -> tuple[Any, frozenset[str]]:
+    import Stemmer
+    from bm25s.stopwords import STOPWORDS_EN_PLUS
+
+    return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN_PLUS)
+
+
+def terms(text: str) -> list[str]:
+    """The analysed terms of `text`, in order, in a few microseconds."""
+    stemmer, stopwords = _analyzer()
+    return stemmer.stemWords([w for w in _TERM.findall(text.lower()) if w not in stopwords])
+
+
+def bm25_tokens(texts: list[str]) -> list[list[str]]:
+    return [terms(t) for t in texts]

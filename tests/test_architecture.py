@@ -1,0 +1,47 @@
+"""The layers of the package, read from its own imports (ast, nothing imported): answering knows
+neither the index nor a vector store, and no module imports one that imports it back."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "bot"
+
+
+def imports() -> dict[str, set[str]]:
+    """{module: the package modules it imports, at any depth of its code}, by file name."""
+    graph: dict[str, set[str]] = {}
+    for path in sorted(PACKAGE.glob("*.py")):
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                if node.module:
+                    found.add(node.module.split(".")[0])
+                else:
+                    found.update(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("bot."):
+                found.add(node.module.split(".")[1])  # type: ignore[union-attr]
+        graph[path.stem] = {m for m in found if (PACKAGE / f"{m}.py").exists()}
+    return graph
+
+
+def reach(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for m in graph[todo.pop()] - seen:
+            seen.add(m)
+            todo.append(m)
+    return seen
+
+
+def test_the_import_reader_sees_the_imports():
+    graph = imports()
+    assert {"index", "retrieve", "answer", "coverage"} <= graph["pipeline"]
+    assert graph["text"] == set() and "text" in graph["answer"]
+
+
+def test_answering_knows_neither_the_index_nor_a_store():
+    below = reach(imports(), "answer")
+    assert not below & {"index", "store", "milvus_store", "lexical", "passages", "embed", "onnx_embed"}, below
