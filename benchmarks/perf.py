@@ -141,7 +141,7 @@ def ask_latency(bot: Bot, questions: list[str], block: int = 50) -> dict[str, An
     for start in range(0, len(questions), block):
         chunk = questions[start:start + block]
         for q in chunk:
-            bot._vector.cache_clear()
+            bot.vector.cache_clear()
             began = time.perf_counter()
             bot.ask(q)
             asks.append(time.perf_counter() - began)
@@ -172,7 +172,7 @@ def bench_query(args: argparse.Namespace) -> dict[str, Any]:
     # where the rest of the time goes, from the stages alone (each question's embedding made first, untimed)
     stages: dict[str, list[float]] = {"analyse": [], "retrieve": [], "compose": []}
     for text in questions[:200]:
-        vector = bot._vector(bot.analyse(text).text)
+        vector = bot.vector(bot.analyse(text).text)
         t0 = time.perf_counter()
         q = bot.analyse(text)
         t1 = time.perf_counter()
@@ -391,7 +391,7 @@ def bench_stores(args: argparse.Namespace) -> dict[str, Any]:
         out[name] = ask_latency(bot, questions)
         times = []
         for q in questions[:200]:
-            v = bot._vector(q)
+            v = bot.vector(q)
             began = time.perf_counter()
             bot.index.store.search(v, 50)
             times.append(time.perf_counter() - began)

@@ -30,7 +30,7 @@ def candidate_features(bot, question: str, gold_doc: str, gold_section: str) -> 
     """The shipped retrieval's candidates and features (`Retriever.features`), and which are gold."""
     r = bot.retriever
     q = bot.analyse(question)
-    vector = bot._vector(q.text)
+    vector = bot.vector(q.text)
     cosine = dict(zip(*bot.index.store.search(vector, bot.settings.candidates)))
     pids, table = r.features(q, vector, cosine, r.lexical(q.lexical, bot.settings.candidates))
     sections = [(p.doc, p.section) for p in bot.index.get(pids)]

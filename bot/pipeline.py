@@ -49,7 +49,8 @@ class Bot:
         #: the language of each document that declares one; the others are in the default locale's
         self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
         self.topics = dialogue.title_words(self.titles)
-        self._vector = lru_cache(maxsize=512)(self._embed_one)
+        #: the unit vector of a text as the bot embeds questions (the last 512 kept: `vector.cache_clear()`)
+        self.vector = lru_cache(maxsize=512)(self._embed_one)
         self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
 
     @property
@@ -83,7 +84,7 @@ class Bot:
         return self._retrieve(q, k, mode)
 
     def _retrieve(self, q: query.Query, k: int, mode: Mode) -> list[Hit]:
-        return self.retriever.search(q, self._vector(q.text), k=k, mode=mode)
+        return self.retriever.search(q, self.vector(q.text), k=k, mode=mode)
 
     def screen(self, message: str, page: str | None = None) -> tuple[Locale, Safety | None]:
         """The locale a message is answered in and its safety notice: cheap, no model, no index."""
@@ -108,7 +109,7 @@ class Bot:
         if not compared:
             return found
         sentences = self._sentence_vectors(quoted)
-        best = float(np.max(sentences @ self._vector(searched)))
+        best = float(np.max(sentences @ self.vector(searched)))
         variants = self.embedder.embed([coverage.without(searched, w) for w in compared])
         gains = iter((np.max(variants @ sentences.T, axis=1) - best).tolist())
         return replace(found, sentence=best, gains=tuple(
