@@ -54,7 +54,7 @@ from .errors import (
     IndexMissingError,
     VectorStoreError,
 )
-from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
+from .ingest import iter_files, load_corpus, problem
 from .schema import Passage
 from .store import FaissStore, VectorStore
 
@@ -167,7 +167,7 @@ def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
             "bm25": "en_plus-snowball"}
 
 
-def corpus_hashes(corpus: Path, max_file_mb: float = MAX_FILE_MB) -> dict[str, str]:
+def corpus_hashes(corpus: Path, max_file_mb: float) -> dict[str, str]:
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist: create it and put .md, .txt, .html or .pdf files in it")
     return {p.relative_to(corpus).as_posix(): _file_state(p, corpus, max_file_mb) for p in iter_files(corpus)}
@@ -423,7 +423,7 @@ def _try_load(root: Path, settings: Settings) -> Index | None:
         return None
 
 
-def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | None = None) -> Index:
+def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) -> Index:
     """Load and verify an index; with an embedder, also check it was built with that model."""
     import bm25s
 
@@ -449,7 +449,7 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
     if not isinstance(where, dict) or set(files) != set(artifacts(where)):  # every file is checked, nothing else is read
         raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(files)}: {REBUILD}")
     if embedder is not None:
-        wanted = expected_settings(settings or Settings.load(), embedder)
+        wanted = expected_settings(settings, embedder)
         for key in ("model", "model_sha256", "vectors", "max_tokens"):
             if stored.get(key, "fp32" if key == "vectors" else None) != wanted[key]:
                 raise IndexMismatchError(
@@ -463,9 +463,9 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
         passages: Sequence[Passage]
         if where.get("kind") == "faiss":
             passages = table.PassageTable(folder)
-            store = stores.open_store(folder, where, settings or Settings.load(), documents=_Docs(passages))
+            store = stores.open_store(folder, where, settings, documents=_Docs(passages))
         else:
-            store = stores.open_store(folder, where, settings or Settings.load())
+            store = stores.open_store(folder, where, settings)
             passages = StorePassages(store, n)
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))

@@ -58,6 +58,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from .config import prepare_environment
 from .errors import REBUILD, VectorStoreError
 from .schema import Passage
 from .store import checked_sentences
@@ -477,7 +478,7 @@ def _quiet() -> None:
     start: the `VectorStoreError` raised instead says it all (a level set by the application is kept).
     gRPC's own C logging (keep-alive "too_many_pings" notices between the client and Milvus Lite) is
     silenced the same way, unless GRPC_VERBOSITY is set; it must be set before grpc is imported."""
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    prepare_environment()
     for name in ("pymilvus.decorators", "pymilvus.client.connection_manager", "milvus_lite.server_manager"):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:

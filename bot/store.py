@@ -329,12 +329,10 @@ def wanted(settings: Settings) -> dict[str, Any]:
     """Where the settings want the vectors: what a build compares with an index's `location`."""
     if settings.vector_store == "faiss":
         return {"kind": "faiss"}
-    if settings.vector_store == "milvus":
-        if not settings.milvus_uri:
-            raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
-                              "or http://host:19530 (a Milvus server)")
-        return {"kind": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection}
-    raise ConfigError(f"vector_store={settings.vector_store!r} is unknown: use faiss or milvus")
+    if not settings.milvus_uri:
+        raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
+                          "or http://host:19530 (a Milvus server)")
+    return {"kind": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection}
 
 
 def preflight(settings: Settings) -> None:

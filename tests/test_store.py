@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -146,5 +147,5 @@ def test_switching_store_setting_without_uri_is_a_config_error(settings, fake):
 
     with pytest.raises(ConfigError, match="BOT_MILVUS_URI"):
         build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="milvus"), fake)
-    with pytest.raises(ConfigError, match="faiss or milvus"):
-        build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="chroma"), fake)
+    with pytest.raises(ConfigError, match=re.escape("BOT_VECTOR_STORE must be one of 'faiss', 'milvus'; got 'chroma'")):
+        Settings.load(corpus=settings.corpus, index=settings.index, vector_store="chroma")
