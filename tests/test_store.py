@@ -51,7 +51,8 @@ def test_search_matches_brute_force(kind):
         ids, scores = store.search(v, 10)
         expected = np.argsort(-(x @ v), kind="stable")[:10]
         assert scores == pytest.approx((x @ v)[expected].tolist(), abs=1e-5)
-        assert set(ids) == set(expected.tolist()) or scores[-1] == pytest.approx(float((x @ v)[expected[-1]]), abs=1e-5)
+        # ten different rows, each with the score reported: the ten best there are (whichever of a tie)
+        assert len(set(ids)) == 10 and (x @ v)[ids].tolist() == pytest.approx(scores, abs=1e-5)
     np.testing.assert_allclose(store.vectors([5, 3, 1999]), x[[5, 3, 1999]], atol=1e-6)
 
 
@@ -136,7 +137,7 @@ def test_index_records_its_store_and_serves_passages_on_demand(settings, fake):
     index = load(settings.index, embedder=fake, settings=settings)
     assert index.manifest["store"] == {"kind": "faiss", "type": "flat"}
     assert isinstance(index.passages, PassageTable)
-    assert index.titles == ("Facts About Klonopin Addiction Treatment",) or len(index.titles) == 1
+    assert index.titles == ("Facts About Klonopin Addiction Treatment",)
     assert [s for _, sections in index.outline for s in sections] == list(dict.fromkeys(p.section for p in index.passages))
     ids = [4, 0, 2]
     assert index.get(ids) == [index.passages[i] for i in ids]
