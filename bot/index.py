@@ -461,12 +461,8 @@ def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) ->
     try:
         n = counts["passages"]
         passages: Sequence[Passage]
-        if where.get("kind") == "faiss":
-            passages = table.PassageTable(folder)
-            store = stores.open_store(folder, where, settings, documents=_Docs(passages))
-        else:
-            store = stores.open_store(folder, where, settings)
-            passages = StorePassages(store, n)
+        store = stores.open_store(folder, where, settings)
+        passages = table.PassageTable(folder) if where.get("kind") == "faiss" else StorePassages(store, n)
         bm25 = bm25s.BM25.load(str(folder / "bm25"), show_progress=False)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         outline = tuple((t, tuple(s)) for t, s in json.loads((folder / OUTLINE).read_text(encoding="utf-8")))
@@ -482,19 +478,3 @@ def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) ->
     if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
         raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
     return Index(folder, manifest, passages, store, bm25, words, outline)
-
-
-class _Docs(Sequence[str]):
-    """The document id of each row, read from the passages only if a deletion asks for them."""
-
-    def __init__(self, passages: Sequence[Passage]) -> None:
-        self.passages = passages
-
-    def __len__(self) -> int:
-        return len(self.passages)
-
-    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
-        return self.passages[i].doc
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return (p.doc for p in self.passages)

@@ -80,19 +80,6 @@ def test_save_and_open_memory_mapped_round_trip(tmp_path, kind):
         assert again.search(v, 7) == store.search(v, 7)
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
-def test_deleted_documents_disappear_from_search_and_count(kind):
-    x = unit(700)
-    store = make(kind, x)
-    gone = store.delete_documents(["doc3.txt", "nothing.txt"])
-    assert gone == 100 and store.count() == 600
-    assert store.delete_documents(["doc3.txt"]) == 0
-    for i in (3, 10, 17):  # doc3's own vector is no longer its nearest neighbour
-        ids, _ = store.search(x[i], 700)
-        assert not {j for j in ids if j % 7 == 3}
-        assert len(ids) == 600 or kind == "ivf"
-
-
 def test_ids_must_continue_the_rows():
     store = FaissStore.create(4, 10)
     with pytest.raises(ValueError, match="in order"):
