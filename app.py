@@ -22,7 +22,6 @@ unanswered question, never with who asked.
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from fastapi.responses import FileResponse
 
 from bot import Answer, Bot, BotError, Settings
 from bot.answer import escape
+from bot.config import prepare_environment
 from bot.embed import make_embedder
 from bot.feedback import FeedbackLog
 from bot.guard import RateLimiter
@@ -45,7 +45,7 @@ from bot.service import Service
 from bot.sources import Sources
 from bot.web import create_api, frame_ancestors
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no calls home from a medical page
+prepare_environment()  # among others, GRADIO_ANALYTICS_ENABLED: no calls home from a medical page
 log = logging.getLogger("app")
 THEME = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
                           font_mono=["ui-monospace", "Consolas", "monospace"])  # no web fonts fetched
@@ -254,7 +254,7 @@ def create_app(bot: Bot, settings: Settings | None = None, feedback: FeedbackLog
     every locale (`/` and `/widget/` in the default one, `/es/` and `/widget/es/`...)."""
     settings = settings or bot.settings
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
-    service = Service(bot, feedback, limiter, trust_proxy=settings.trust_proxy)
+    service = Service(bot, feedback, limiter, trusted_proxies=settings.trusted_proxies)
     api = create_api(service, settings)
     script = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 

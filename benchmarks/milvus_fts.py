@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--questions", type=int, default=300)
     args = parser.parse_args()
     folder = next(f for f in (CACHE / "perf-build-index", CACHE / "medquad-index") if (f / "current").exists())
-    index = load(folder)
+    index = load(folder, settings=Settings.load(index=folder))
     passages = list(index.passages)
     queries = load_queries(EVAL / "medquad" / "queries" / "dev.jsonl")[: args.questions]
 

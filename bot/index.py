@@ -52,7 +52,7 @@ from .errors import (
     IndexMissingError,
     VectorStoreError,
 )
-from .ingest import MAX_FILE_MB, iter_files, load_corpus, problem
+from .ingest import iter_files, load_corpus, problem
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
 from .schema import Passage
@@ -146,7 +146,7 @@ def expected_settings(settings: Settings, embedder: Embedder) -> dict[str, Any]:
             "bm25": ANALYZER}
 
 
-def corpus_hashes(corpus: Path, max_file_mb: float = MAX_FILE_MB) -> dict[str, str]:
+def corpus_hashes(corpus: Path, max_file_mb: float) -> dict[str, str]:
     if not corpus.is_dir():
         raise CorpusError(f"corpus folder {corpus} does not exist: create it and put .md, .txt, .html or .pdf files in it")
     return {p.relative_to(corpus).as_posix(): _file_state(p, corpus, max_file_mb) for p in iter_files(corpus)}
@@ -398,7 +398,7 @@ def _try_load(root: Path, settings: Settings) -> Index | None:
         return None
 
 
-def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | None = None) -> Index:
+def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) -> Index:
     """Load and verify an index; with an embedder, also check it was built with that model."""
     if (root / CURRENT).is_symlink() and not (root / CURRENT).exists():
         raise IndexCorruptError(f"{root / CURRENT} points to a version folder that is gone: {REBUILD}")
@@ -422,7 +422,7 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
     if not isinstance(where, dict) or set(files) != set(artifacts(where)):  # every file is checked, nothing else is read
         raise IndexCorruptError(f"{folder}/manifest.json was edited: it lists the files {sorted(files)}: {REBUILD}")
     if embedder is not None:
-        wanted = expected_settings(settings or Settings.load(), embedder)
+        wanted = expected_settings(settings, embedder)
         for key in ("model", "model_sha256", "vectors", "max_tokens"):
             if stored.get(key, "fp32" if key == "vectors" else None) != wanted[key]:
                 raise IndexMismatchError(
@@ -434,12 +434,8 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
     try:
         n = counts["passages"]
         passages: Sequence[Passage]
-        if where.get("kind") == "faiss":
-            passages = table.PassageTable(folder)
-            store = stores.open_store(folder, where, settings or Settings.load(), documents=_Docs(passages))
-        else:
-            store = stores.open_store(folder, where, settings or Settings.load())
-            passages = StorePassages(store, n)
+        store = stores.open_store(folder, where, settings)
+        passages = table.PassageTable(folder) if where.get("kind") == "faiss" else StorePassages(store, n)
         lexical = LexicalIndex.load(folder / LEXICAL)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         outline = tuple((t, tuple(s)) for t, s in json.loads((folder / OUTLINE).read_text(encoding="utf-8")))
@@ -455,19 +451,3 @@ def load(root: Path, *, embedder: Embedder | None = None, settings: Settings | N
     if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
         raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
     return Index(folder, manifest, passages, store, lexical, words, outline)
-
-
-class _Docs(Sequence[str]):
-    """The document id of each row, read from the passages only if a deletion asks for them."""
-
-    def __init__(self, passages: Sequence[Passage]) -> None:
-        self.passages = passages
-
-    def __len__(self) -> int:
-        return len(self.passages)
-
-    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
-        return self.passages[i].doc
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        return (p.doc for p in self.passages)

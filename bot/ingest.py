@@ -5,7 +5,7 @@ markdown-it-py so that `#` inside code blocks is not a heading), `.txt` (first l
 title; a short line alone between blank lines with no closing punctuation is a heading),
 `.html` (h1–h6 headings; script, style and navigation dropped, with BeautifulSoup) and `.pdf`
 (pypdf, one section per page). A file that cannot be read is skipped with a warning naming it,
-and so is one over `MAX_FILE_MB`, a symlink that loops, dangles or leads out of the corpus
+and so is one over `max_file_mb` (BOT_MAX_FILE_MB), a symlink that loops, dangles or leads out of the corpus
 folder (a corpus is published word for word, so a link must not pull in a file from elsewhere;
 a link to another file inside the corpus is followed), and a directory link is not followed.
 
@@ -34,9 +34,6 @@ _HEADING_MAX_WORDS = 12
 #: embedded with every passage must leave room for the passage in the model's 256 word pieces
 _HEADING_MAX_CHARS = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
-#: a bigger file is skipped with a warning (a 50 MB text would take hours to embed); pass
-#: `max_file_mb` to `load_corpus` to change it
-MAX_FILE_MB = 25
 
 
 def iter_files(corpus: Path) -> Iterator[Path]:
@@ -52,7 +49,7 @@ def iter_files(corpus: Path) -> Iterator[Path]:
             yield path
 
 
-def problem(path: Path, corpus: Path, max_file_mb: float = MAX_FILE_MB) -> str | None:
+def problem(path: Path, corpus: Path, max_file_mb: float) -> str | None:
     """Why a corpus file must be skipped without reading it, or None if it may be read."""
     if path.is_symlink():
         try:
@@ -70,7 +67,7 @@ def problem(path: Path, corpus: Path, max_file_mb: float = MAX_FILE_MB) -> str |
     return None
 
 
-def load_corpus(corpus: Path, *, max_file_mb: float = MAX_FILE_MB,
+def load_corpus(corpus: Path, *, max_file_mb: float,
                 skip: Container[str] = ()) -> tuple[list[Document], list[str]]:
     """Read every supported file but those in `skip` (document ids); return the documents and
     one warning per file that could not be read."""

@@ -23,8 +23,7 @@ Each passage collection has a sentence collection beside it, named `<collection>
 row per sentence vector: `id` (INT64 primary key, pid · 2^20 + position: a passage's sentence
 keys follow from its id and its number of spans, so `sentence_vectors` reads by key, not by a
 filter), `pid` (its passage's id), `position` (its place in `passage.sentences`), `doc` (its
-passage's document, so that `delete_documents` removes a passage and its sentences with one filter
-each) and `vector` (FLOAT_VECTOR, FLAT, metric IP). The two are created, filled, aliased (`alias`
+passage's document) and `vector` (FLOAT_VECTOR, FLAT, metric IP). The two are created, filled, aliased (`alias`
 and `alias_sentences`), dropped and closed together; a collection written before sentence vectors
 has none, and opens for its passage vectors only (`sentence_vectors` then says to rebuild).
 
@@ -58,6 +57,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
+from .config import prepare_environment
 from .errors import REBUILD, VectorStoreError
 from .schema import Passage
 from .store import checked_sentences
@@ -70,7 +70,6 @@ BATCH_BYTES = 16 << 20  # and at most about this many bytes, well under gRPC's m
 VARCHAR_BYTES = 65_535  # Milvus's bound on a VARCHAR value, in UTF-8 bytes
 TEXT_PIECES = 4_096  # capacity of `text_more`: a text of up to ~268 MB
 TOP_K_MAX = 16_384  # Milvus's bound on a search limit
-DOCS_PER_FILTER = 256  # document ids per delete expression
 INDEX_PROPERTY = "bot.index"  # collection property holding the index type and parameters
 SERVER_SCHEMES = ("http", "https", "tcp", "unix")  # what pymilvus accepts; anything else is a local path
 DEFAULT_INDEX: dict[str, Any] = {"type": "FLAT"}
@@ -195,16 +194,6 @@ class MilvusStore:
             raise
         return cls(client, uri, name, dim, index, sentences)
 
-    def drop(self) -> None:
-        """Drop this collection and its sentences (refused while an alias names either: point the
-        alias elsewhere first)."""
-        names = [self.collection, *([self.sentences] if self.sentences else [])]
-        with self._request(f"drop collection {self.collection!r}"):
-            for name in names:
-                _refuse_if_aliased(self.client, self.uri, name)
-            for name in names:
-                self.client.drop_collection(name, timeout=REQUEST_TIMEOUT)
-
     def set_alias(self, alias: str) -> None:
         """Point `alias` at this collection, and `alias_sentences` at its sentence collection,
         creating them or switching them from another version."""
@@ -264,21 +253,6 @@ class MilvusStore:
         for batch in _batches(rows, _sentence_size):
             with self._request(f"insert {len(batch)} sentence vectors"):
                 self.client.insert(self.sentences, batch, timeout=REQUEST_TIMEOUT)
-
-    def delete_documents(self, documents: Iterable[str]) -> int:
-        """Delete every passage of these documents and its sentences (`doc in [...]`, literals
-        escaped, in both collections); how many passages went."""
-        documents = list(dict.fromkeys(documents))
-        if not documents:
-            return 0
-        before = self.count()
-        for i in range(0, len(documents), DOCS_PER_FILTER):
-            chunk = documents[i:i + DOCS_PER_FILTER]
-            where = f"doc in [{', '.join(map(_literal, chunk))}]"
-            for name in (self.collection, *([self.sentences] if self.sentences else [])):
-                with self._request(f"delete the passages of {len(chunk)} documents from {name!r}"):
-                    self.client.delete(name, filter=where, timeout=REQUEST_TIMEOUT)
-        return before - self.count()
 
     def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float]]:
         if k <= 0:
@@ -448,12 +422,6 @@ def _unchecked_strings() -> Iterator[None]:
         entity_helper.CHECK_STR_ARRAY = before
 
 
-def _literal(value: str) -> str:
-    """`value` as a string literal of a Milvus filter expression."""
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t")
-    return f'"{escaped}"'
-
-
 def _check_name(name: str, what: str) -> None:
     if not _NAME.fullmatch(name):
         raise ValueError(f"{name!r} is not a valid Milvus {what} name: letters, digits and _, not starting with a digit,"
@@ -477,7 +445,7 @@ def _quiet() -> None:
     start: the `VectorStoreError` raised instead says it all (a level set by the application is kept).
     gRPC's own C logging (keep-alive "too_many_pings" notices between the client and Milvus Lite) is
     silenced the same way, unless GRPC_VERBOSITY is set; it must be set before grpc is imported."""
-    os.environ.setdefault("GRPC_VERBOSITY", "NONE")
+    prepare_environment()
     for name in ("pymilvus.decorators", "pymilvus.client.connection_manager", "milvus_lite.server_manager"):
         logger = logging.getLogger(name)
         if logger.level == logging.NOTSET:

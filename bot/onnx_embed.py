@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import DEFAULT_MODEL
+from .config import DEFAULT_MODEL, prepare_environment
 from .embed import SentenceTransformerEmbedder, file_sha256
 from .errors import ModelError
 
@@ -87,8 +87,7 @@ def export(model_dir: Path, out: Path, *, quantize: bool = False) -> Path:
     `quantize`: also apply dynamic int8 quantisation of the weights. The file appears at `out`
     complete or not at all.
     """
-    os.environ["HF_HUB_OFFLINE"] = "1"
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    prepare_environment()
     import torch
     from transformers import AutoModel
 

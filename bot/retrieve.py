@@ -26,18 +26,17 @@ baselines the benchmark compares against.
 from __future__ import annotations
 
 from functools import cache, lru_cache
-from typing import Literal
 
 import numpy as np
 
-from .config import Settings
+from .config import Retrieval, Settings
 from .embed import Embedder
 from .index import Index
 from .query import Query, aspects, holds_answer_type
 from .schema import Hit, Passage
 from .text import terms
 
-Mode = Literal["hybrid", "dense", "bm25", "rrf"]
+Mode = Retrieval
 OVERVIEW = frozenset({"overview"})
 #: what the hybrid score weighs, in the order of `Retriever.features` columns
 FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_cosine")

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .config import Network
 from .dialogue import Turn
 from .feedback import FeedbackLog
 from .guard import RateLimiter, client_address
@@ -31,8 +32,8 @@ class Reply:
 
 class Service:
     def __init__(self, bot: Bot, log: FeedbackLog | None = None, limiter: RateLimiter | None = None, *,
-                 trust_proxy: bool = False) -> None:
-        self.bot, self.log, self.limiter, self.trust_proxy = bot, log, limiter, trust_proxy
+                 trusted_proxies: Sequence[Network] = ()) -> None:
+        self.bot, self.log, self.limiter, self.trusted_proxies = bot, log, limiter, tuple(trusted_proxies)
 
     def client(self, request: Any) -> str:
         """Who a request (Starlette's, or Gradio's `gr.Request`; None: unknown) counts as for the
@@ -40,7 +41,7 @@ class Service:
         if request is None:
             return ""
         peer = request.client.host if request.client else None
-        return client_address(request.headers, peer, self.trust_proxy)
+        return client_address(request.headers, peer, self.trusted_proxies)
 
     def ask(self, question: str, history: Sequence[Turn] = (), *, client: str = "", via: str = "api",
             page: str | None = None) -> Reply:

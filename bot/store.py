@@ -4,13 +4,12 @@ A `VectorStore` maps passage ids (row numbers of the index version, 0 … n-1) t
 
     add(ids, vectors, passages, sentences)   store them (the passages travel along where the store
                                   keeps texts; `sentences`: each passage's sentence vectors)
-    delete_documents(docs)        remove every passage of these documents, its sentences with it; how many
     search(vector, k)             the k nearest ids and their inner products, best first
     vectors(ids)                  the stored vectors of these ids, in that order
     sentence_vectors(ids)         each id's sentence vectors, (sentences, dim), in the order of its spans
     passages(ids)                 the stored passages, or None where the store keeps no texts
-    count()                       vectors stored (deleted ones excluded)
-    sentence_count()              sentence vectors stored (those of deleted passages excluded)
+    count()                       vectors stored
+    sentence_count()              sentence vectors stored
     describe()                    what the manifest records: kind, index type and parameters
 
 Sentence vectors let retrieval and the coverage check compare a question with single sentences
@@ -23,7 +22,6 @@ to `FLAT_MAX` vectors, where one exhaustive scan still costs a few milliseconds 
 and an inverted file (`ivf`, k-means cells of exact vectors, `nprobe` cells visited per query)
 above, whose recall@10 against exact search and latency `benchmarks/perf.py` measures. Both are
 read with memory mapping, so loading costs little and the OS pages vectors in as searched.
-Deleting marks ids with an `IDSelector` that every search excludes, whatever the index type.
 Its sentence vectors are one float16 matrix beside it (`SentenceMatrix`): half the bytes of
 float32, read memory-mapped like the vectors, and at 1e-3 of the float32 cosines.
 """
@@ -32,7 +30,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -60,8 +58,6 @@ SENTENCE_OFFSETS = "sentence_offsets.npy"  # passage i's sentences are rows offs
 class VectorStore(Protocol):
     def add(self, ids: np.ndarray, vectors: np.ndarray, passages: Sequence[Passage],
             sentences: Sequence[np.ndarray] | None = None) -> None: ...
-
-    def delete_documents(self, documents: Iterable[str]) -> int: ...
 
     def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float]]: ...
 
@@ -162,16 +158,12 @@ class FaissStore:
 
     kind = "faiss"
 
-    def __init__(self, index: Any, params: dict[str, Any], documents: Sequence[str] | None = None,
-                 sentences: SentenceMatrix | None = None) -> None:
+    def __init__(self, index: Any, params: dict[str, Any], sentences: SentenceMatrix | None = None) -> None:
         self.index = index
         self.params = params
-        self._documents = documents  # document id of each row, for delete_documents
-        self._deleted: set[int] = set(params.get("deleted", ()))
         self._saved = sentences  # the sentence vectors read from the folder, memory-mapped
         self._added: list[np.ndarray] = []  # float16, one array per row added since
         self._keeps_sentences = sentences is not None
-        self._search_params: Any = None
         if params["type"] == "ivf":
             index.nprobe = params["nprobe"]
 
@@ -196,7 +188,7 @@ class FaissStore:
         return cls(index, params)
 
     @classmethod
-    def open(cls, folder: Path, params: dict[str, Any], documents: Sequence[str] | None = None) -> FaissStore:
+    def open(cls, folder: Path, params: dict[str, Any]) -> FaissStore:
         """Read `folder/vectors.faiss` memory-mapped (the vectors stay in the page cache, not the heap)."""
         import faiss
 
@@ -208,7 +200,7 @@ class FaissStore:
         # a folder written before sentence vectors has neither file: its passage vectors stay readable
         # (a rebuild reuses them); the index refuses to serve it (see `index.load`)
         kept = (folder / SENTENCES).exists() or (folder / SENTENCE_OFFSETS).exists()
-        return cls(index, params, documents, SentenceMatrix.open(folder, index.ntotal, index.d) if kept else None)
+        return cls(index, params, SentenceMatrix.open(folder, index.ntotal, index.d) if kept else None)
 
     def save(self, folder: Path) -> None:
         """Write `vectors.faiss`, and the sentence vectors beside it when the store keeps them."""
@@ -235,7 +227,6 @@ class FaissStore:
             raise ValueError("FAISS rows are added in order: ids must continue from the rows already stored")
         blocks = self._new_sentences(len(ids), passages, sentences)
         self.index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        self._documents = [*(self._documents or ()), *(p.doc for p in passages)]
         self._added += blocks
         self._keeps_sentences = self._keeps_sentences or sentences is not None
 
@@ -254,31 +245,9 @@ class FaissStore:
             raise ValueError(f"add needs the {n} passages whose sentence vectors it is given: got {len(passages)}")
         return [b.astype(np.float16) for b in checked_sentences(sentences, passages, self.dim)]
 
-    def delete_documents(self, documents: Iterable[str]) -> int:
-        if self._documents is None:
-            raise ValueError("this store was opened without the documents of its rows: pass them to FaissStore.open")
-        gone = set(documents)
-        ids = {i for i, doc in enumerate(self._documents) if doc in gone} - self._deleted
-        self._deleted |= ids
-        self._search_params = None
-        return len(ids)
-
-    def _params(self) -> Any:
-        if not self._deleted:
-            return None
-        if self._search_params is None:
-            import faiss
-
-            self._selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(np.fromiter(self._deleted, dtype=np.int64)))
-            kind = faiss.SearchParametersIVF if self.params["type"] == "ivf" else faiss.SearchParameters
-            self._search_params = kind(sel=self._selector)
-            if self.params["type"] == "ivf":
-                self._search_params.nprobe = self.params["nprobe"]
-        return self._search_params
-
     def search(self, vector: np.ndarray, k: int) -> tuple[list[int], list[float]]:
         query = np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, ids = self.index.search(query, k, params=self._params())
+        scores, ids = self.index.search(query, k)
         keep = ids[0] >= 0
         return ids[0][keep].tolist(), scores[0][keep].tolist()
 
@@ -299,9 +268,8 @@ class FaissStore:
             raise ValueError(f"no sentence vectors for passage {i}: this store keeps none (a folder written before"
                              " sentence vectors: run `python -m bot index`)")
         saved = len(self._saved) if self._saved is not None else 0
-        if i in self._deleted or not 0 <= i < saved + len(self._added):
-            raise ValueError(f"no sentence vectors for passage {i}: "
-                             + ("it was deleted" if i in self._deleted else f"the store holds {saved + len(self._added)}"))
+        if not 0 <= i < saved + len(self._added):
+            raise ValueError(f"no sentence vectors for passage {i}: the store holds {saved + len(self._added)}")
         if self._saved is not None and i < saved:
             return self._saved.block(i)
         return self._added[i - saved]
@@ -310,17 +278,14 @@ class FaissStore:
         return None  # the texts are in passages.jsonl beside the vectors
 
     def count(self) -> int:
-        return int(self.index.ntotal) - len(self._deleted)
+        return int(self.index.ntotal)
 
     def sentence_count(self) -> int:
-        saved = self._saved.sizes() if self._saved is not None else np.zeros(0, dtype=np.int64)
-        sizes = np.concatenate([saved, np.array([len(b) for b in self._added], dtype=np.int64)])
-        gone = [i for i in self._deleted if i < len(sizes)]
-        return int(sizes.sum() - sizes[gone].sum())
+        saved = int(self._saved.sizes().sum()) if self._saved is not None else 0
+        return saved + sum(len(b) for b in self._added)
 
     def describe(self) -> dict[str, Any]:
-        extra = {"deleted": sorted(self._deleted)} if self._deleted else {}
-        return {"kind": self.kind, **self.params, **extra}
+        return {"kind": self.kind, **self.params}
 
 
 # --- choosing and opening the store the settings name -------------------------------------------
@@ -329,12 +294,10 @@ def wanted(settings: Settings) -> dict[str, Any]:
     """Where the settings want the vectors: what a build compares with an index's `location`."""
     if settings.vector_store == "faiss":
         return {"kind": "faiss"}
-    if settings.vector_store == "milvus":
-        if not settings.milvus_uri:
-            raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
-                              "or http://host:19530 (a Milvus server)")
-        return {"kind": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection}
-    raise ConfigError(f"vector_store={settings.vector_store!r} is unknown: use faiss or milvus")
+    if not settings.milvus_uri:
+        raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
+                          "or http://host:19530 (a Milvus server)")
+    return {"kind": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection}
 
 
 def preflight(settings: Settings) -> None:
@@ -368,11 +331,10 @@ def create(settings: Settings, version: str, vectors: np.ndarray) -> VectorStore
     return MilvusStore.create(where["uri"], collection_name(where["alias"], version), dim, token=settings.milvus_token)
 
 
-def open_store(folder: Path, described: dict[str, Any], settings: Settings,
-               documents: Sequence[str] | None = None) -> VectorStore:
+def open_store(folder: Path, described: dict[str, Any], settings: Settings) -> VectorStore:
     """The store an index's manifest describes (the token comes from the settings, never the manifest)."""
     if described.get("kind") == "faiss":
-        return FaissStore.open(folder, described, documents)
+        return FaissStore.open(folder, described)
     if described.get("kind") == "milvus":
         from .milvus_store import MilvusStore
 

@@ -90,7 +90,7 @@ def site(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[Si
     forum_origin = f"http://localhost:{forum_sock.getsockname()[1]}"
     settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data",
                              frame_ancestors=f"'self' {forum_origin}",  # the restricted path, end to end
-                             rate_limit=RATE, trust_proxy=True)
+                             rate_limit=RATE, trust_proxy="127.0.0.1 ::1")
     build(settings, real_embedder)
     log = FeedbackLog(settings.data)
     app = create_app(Bot.load(settings=settings, embedder=real_embedder), settings, log)

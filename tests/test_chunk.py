@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import Settings
 from bot.chunk import ITEM, PARAGRAPH, chunk_document, sentences
 from bot.ingest import load_corpus, read_document
 from bot.schema import Document, Section
@@ -19,7 +20,7 @@ def words(text: str) -> int:
 
 @pytest.mark.parametrize("max_tokens", [80, 200, 400])
 def test_seed_offsets_whole_sentences_and_coverage(max_tokens):
-    (doc,), _ = load_corpus(SEED)
+    (doc,), _ = load_corpus(SEED, max_file_mb=Settings().max_file_mb)
     passages = chunk_document(doc, words, max_tokens)
     assert passages
     ends = {e for s in doc.sections for _, e, _ in sentences(doc.text, s.start, s.end)}

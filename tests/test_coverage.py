@@ -8,7 +8,8 @@ import json
 from dataclasses import replace
 
 import pytest
-from conftest import SEED_CORPUS, SHARED
+from conftest import SEED_CORPUS
+from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.coverage import Coverage, asked, check, declines, split, without
@@ -136,10 +137,9 @@ def test_turned_off_the_check_answers_from_the_topic_as_before(seed_bot):
 
 
 @pytest.mark.model
+@pytest.mark.data
 def test_with_the_shipped_settings_the_seed_questions_are_all_answered(seed_bot):
-    path = SHARED / "eval" / "seed" / "queries.jsonl"
-    if not path.is_file():
-        pytest.skip("the evaluation data is not beside the repository")
+    path = shared_file("eval", "seed", "queries.jsonl")
     for line in path.read_text("utf-8").splitlines():
         query = json.loads(line)
         if query["kind"] == "answerable":

@@ -78,7 +78,7 @@ def test_emptied_artifact_list_does_not_hide_edited_passages(settings, fake):
     (folder / "passages.jsonl").write_text(text.replace("Klonopin", "Candy", 3))
     edit_manifest(settings.index, _set("artifacts", value={}))
     with pytest.raises(IndexCorruptError):
-        load(settings.index)
+        load(settings.index, settings=settings)
 
 
 @pytest.mark.parametrize("damage", ["vectors-emptied", "passages-truncated", "passages-not-json", "bm25-deleted",
@@ -111,7 +111,7 @@ def test_other_damage_refused(settings, fake, damage):
 
 def test_failed_write_leaves_no_half_folder(settings, fake, monkeypatch):
     build(settings, fake)
-    before = load(settings.index).passages
+    before = load(settings.index, settings=settings).passages
     (settings.corpus / "new.txt").write_text("New\n\nSomething new.\n", encoding="utf-8")
     import faiss
 
@@ -122,7 +122,7 @@ def test_failed_write_leaves_no_half_folder(settings, fake, monkeypatch):
     with pytest.raises(OSError, match="No space"):
         build(settings, fake)
     assert not list(settings.index.glob(".build-*"))
-    assert load(settings.index).passages == before
+    assert load(settings.index, settings=settings).passages == before
 
 
 # A build in its own process, killed with SIGKILL at one step: nothing of the build survives but
@@ -161,7 +161,7 @@ index.build(Settings.load(corpus=corpus, index=folder), Dying() if point == "emb
 @pytest.mark.parametrize("point", ["embedding", "writing", "written", "swapping", "swapped"])
 def test_build_killed_at_any_step_leaves_a_whole_index(settings, fake, point):
     build(settings, fake)
-    old = load(settings.index).passages
+    old = load(settings.index, settings=settings).passages
     (settings.corpus / "new.txt").write_text("New Notes\n\nSomething new to read.\n", encoding="utf-8")
     run = subprocess.run([sys.executable, "-c", KILLED_BUILD, point, str(settings.corpus), str(settings.index)],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -176,14 +176,14 @@ def test_build_killed_at_any_step_leaves_a_whole_index(settings, fake, point):
     names = sorted(p.name for p in settings.index.iterdir())
     assert not [n for n in names if n.startswith((".build-", ".current-"))], names
     assert len([n for n in names if n.startswith("v-")]) <= 2, names
-    assert any(p.doc == "new.txt" for p in load(settings.index).passages)
+    assert any(p.doc == "new.txt" for p in load(settings.index, settings=settings).passages)
 
 
 def test_dangling_current_link_is_reported_as_damage(settings, fake):
     build(settings, fake)
     shutil.rmtree(version(settings.index))
     with pytest.raises(IndexCorruptError, match="gone"):
-        load(settings.index)
+        load(settings.index, settings=settings)
     assert isinstance(IndexCorruptError("x"), IndexFolderError)
 
 

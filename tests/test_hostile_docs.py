@@ -18,7 +18,7 @@ from hostile import assert_inert
 
 from bot import Bot, Settings
 from bot.answer import compose
-from bot.ingest import MAX_FILE_MB, load_corpus, read_document, safe_url
+from bot.ingest import load_corpus, read_document, safe_url
 from bot.locale import Locales
 from bot.schema import Hit
 
@@ -178,7 +178,7 @@ EXPECTED_SKIPS = {
     "noise.txt": "UTF-8",
     "empty.txt": "no text",
     "blank.md": "no text",
-    "huge.txt": f"over the {MAX_FILE_MB} MB limit",
+    "huge.txt": f"over the {Settings().max_file_mb:g} MB limit",
     "bad-yaml.md": "not valid YAML",
     "self-loop.txt": "loops",
     "loop-a.md": "loops",
@@ -192,7 +192,7 @@ INDEXED = {"good.txt", "sub/good.md", "owner-only.pdf", "latin1.txt", "deep.html
 
 def test_each_bad_file_is_skipped_with_a_warning_naming_it(messy_corpus, caplog):
     began = time.perf_counter()
-    docs, warnings = load_corpus(messy_corpus)
+    docs, warnings = load_corpus(messy_corpus, max_file_mb=Settings().max_file_mb)
     assert time.perf_counter() - began < 10  # the 50 MB file is not read, the deep page is linear
     assert {d.id for d in docs} == INDEXED
     assert len(warnings) == len(EXPECTED_SKIPS)
@@ -214,7 +214,7 @@ def test_the_rest_of_a_messy_corpus_is_indexed_and_stays_up_to_date(messy_corpus
     report = build(settings, fake)
     assert report.documents == len(INDEXED)
     assert {re.match(r"skipped (.*?): ", w).group(1) for w in report.skipped} == set(EXPECTED_SKIPS)
-    assert {p.doc for p in load(settings.index).passages} == INDEXED
+    assert {p.doc for p in load(settings.index, settings=settings).passages} == INDEXED
     again = build(settings, fake)
     assert again.up_to_date and again.skipped == report.skipped  # bad files do not force a rebuild each time
     (messy_corpus / "dangling.txt").unlink()
@@ -224,7 +224,7 @@ def test_the_rest_of_a_messy_corpus_is_indexed_and_stays_up_to_date(messy_corpus
 
 def test_size_limit_can_be_changed(tmp_path):
     write(tmp_path / "c" / "a.txt", "Title\n\n" + "Words here. " * 20_000)
-    assert load_corpus(tmp_path / "c")[0]
+    assert load_corpus(tmp_path / "c", max_file_mb=1)[0]
     docs, warnings = load_corpus(tmp_path / "c", max_file_mb=0.1)
     assert docs == [] and "over the 0.1 MB limit" in warnings[0]
 

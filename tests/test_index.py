@@ -63,7 +63,7 @@ def test_unchanged_documents_are_not_read_or_split_again(settings, fake, store):
 
 def test_missing_index_says_how_to_build(tmp_path):
     with pytest.raises(IndexMissingError, match="python -m bot index"):
-        load(tmp_path / "nothing")
+        load(tmp_path / "nothing", settings=Settings.load(index=tmp_path / "nothing"))
 
 
 def test_other_model_refused_with_rebuild_hint(settings, fake):
@@ -93,7 +93,7 @@ def test_damaged_index_refused(settings, fake, damage):
     else:
         (folder / "manifest.json").write_text("{not json")
     with pytest.raises(IndexCorruptError, match="python -m bot index"):
-        load(settings.index)
+        load(settings.index, settings=settings)
 
 
 def test_second_build_refused_while_first_holds_lock(settings, fake):
@@ -106,7 +106,7 @@ def test_second_build_refused_while_first_holds_lock(settings, fake):
 
 def test_failed_build_leaves_previous_index_serving(settings, fake):
     build(settings, fake)
-    before = load(settings.index).passages
+    before = load(settings.index, settings=settings).passages
 
     class Exploding(type(fake)):
         def embed(self, texts, *, progress=False):
@@ -115,4 +115,4 @@ def test_failed_build_leaves_previous_index_serving(settings, fake):
     (settings.corpus / "new.txt").write_text("New\n\nSomething new.\n", encoding="utf-8")
     with pytest.raises(RuntimeError):
         build(settings, Exploding())
-    assert load(settings.index).passages == before
+    assert load(settings.index, settings=settings).passages == before

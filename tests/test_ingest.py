@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import Settings
 from bot.ingest import load_corpus, read_document
 
 SEED = Path(__file__).resolve().parents[1] / "corpus" / "klonopin-addiction-treatment.txt"
@@ -117,7 +118,7 @@ def test_bad_files_skipped_with_warning_naming_them(tmp_path, caplog):
     (corpus / "binary.txt").write_bytes(b"\x00\x01\x02ELF\x00" * 50)
     (corpus / "empty.md").write_text("", encoding="utf-8")
     (corpus / "latin.txt").write_bytes("Caf\xe9 Notes\n\nDrink d\xe9caf\xe9 after noon.\n".encode("cp1252"))
-    docs, warnings = load_corpus(corpus)
+    docs, warnings = load_corpus(corpus, max_file_mb=Settings().max_file_mb)
     assert [d.id for d in docs] == ["good.txt", "latin.txt"]
     assert docs[1].text.startswith("Café Notes") and "décafé" in docs[1].text
     assert any("latin.txt" in r.getMessage() and "UTF-8" in r.getMessage() for r in caplog.records)
@@ -131,5 +132,5 @@ def test_ids_are_paths_relative_to_corpus(tmp_path, name):
     corpus = tmp_path / "c"
     (corpus / "deep" / "er").mkdir(parents=True)
     (corpus / "deep" / "er" / name).write_text("Title\n\nSome text.\n", encoding="utf-8")
-    docs, _ = load_corpus(corpus)
+    docs, _ = load_corpus(corpus, max_file_mb=Settings().max_file_mb)
     assert [d.id for d in docs] == [f"deep/er/{name}"]

@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from shared_data import shared_file
 
 from bot.evaluate import load_queries, seed_verdict
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parents[1]
-QUERIES = ROOT.parent / "shared" / "eval" / "seed" / "queries.jsonl"
+QUERIES = ("eval", "seed", "queries.jsonl")  # in the evaluation data beside the repository
 
 
 def run_cli(*args: str, stdin: str = "", index: Path | None = None) -> subprocess.CompletedProcess:
@@ -23,9 +24,16 @@ def run_cli(*args: str, stdin: str = "", index: Path | None = None) -> subproces
     return subprocess.run(cmd, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
 
 
+@pytest.fixture(scope="module")
+def seed_queries() -> Path:
+    """The seed questions file of the evaluation data (the test is skipped without it)."""
+    return shared_file(*QUERIES)
+
+
 @pytest.fixture(scope="module", params=["faiss", "milvus"])
-def batch_answers(request, seed_index, tmp_path_factory):
+def batch_answers(request, seed_queries, seed_index, tmp_path_factory):
     """The 19 seed questions through the CLI, with the vectors in FAISS and in Milvus (Lite)."""
+    queries = load_queries(seed_queries)
     index = seed_index
     if request.param == "milvus":  # built by the CLI too: Milvus Lite lets one process at a time open its file
         folder = tmp_path_factory.mktemp("seed-milvus")
@@ -33,7 +41,6 @@ def batch_answers(request, seed_index, tmp_path_factory):
         built = run_cli("index", "--corpus", str(ROOT / "corpus"), "--store", "milvus", "--milvus-uri",
                         str(folder / "seed.db"), index=index)
         assert built.returncode == 0, built.stderr
-    queries = load_queries(QUERIES)
     out = run_cli("ask", "--json", stdin="".join(q["question"] + "\n" for q in queries), index=index)
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
@@ -41,12 +48,14 @@ def batch_answers(request, seed_index, tmp_path_factory):
     return list(zip(queries, map(json.loads, lines)))
 
 
+@pytest.mark.data
 def test_all_nineteen_seed_questions_meet_their_rule(batch_answers):
     failures = {q["qid"]: reason for q, a in batch_answers if (reason := seed_verdict(q, a))}
     assert failures == {}
     assert len(batch_answers) == 19
 
 
+@pytest.mark.data
 def test_emergency_notice_comes_first_with_numbers(batch_answers):
     for q, a in batch_answers:
         if q["kind"] == "emergency":
@@ -74,8 +83,9 @@ def test_cli_missing_index_exits_nonzero_with_fix(tmp_path):
     assert "python -m bot index" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_cli_eval_prints_seed_metrics(seed_index):
-    out = run_cli("eval", str(QUERIES), index=seed_index)
+@pytest.mark.data
+def test_cli_eval_prints_seed_metrics(seed_queries, seed_index):
+    out = run_cli("eval", str(seed_queries), index=seed_index)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["seed"]["passed"] == 19
 

@@ -277,7 +277,7 @@ def test_a_dropped_milvus_sentence_collection_is_refused_with_the_fix(settings, 
 
 @pytest.mark.model
 def test_real_model_sentence_vectors_equal_a_fresh_embedding(seed_index, real_embedder):
-    assert_matches_oracle(load(seed_index, embedder=real_embedder), real_embedder)
+    assert_matches_oracle(load(seed_index, settings=Settings.load(index=seed_index), embedder=real_embedder), real_embedder)
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
@@ -298,7 +298,7 @@ def test_cli_refuses_an_old_index_then_upgrades_it_embedding_only_sentences(seed
     upgraded = run_cli("index", "--corpus", str(SEED_CORPUS), "--index", str(index))
     assert upgraded.returncode == 0, upgraded.stderr
     assert "embedded 0 new passages and " in upgraded.stdout and " 0 sentences" not in upgraded.stdout
-    assert_matches_oracle(load(index, embedder=real_embedder), real_embedder)
+    assert_matches_oracle(load(index, settings=settings, embedder=real_embedder), real_embedder)
     answer = run_cli("ask", QUESTION, "--json", "--index", str(index))
     assert answer.returncode == 0 and json.loads(answer.stdout)["status"] == "answered"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -50,7 +51,8 @@ def test_search_matches_brute_force(kind):
         ids, scores = store.search(v, 10)
         expected = np.argsort(-(x @ v), kind="stable")[:10]
         assert scores == pytest.approx((x @ v)[expected].tolist(), abs=1e-5)
-        assert set(ids) == set(expected.tolist()) or scores[-1] == pytest.approx(float((x @ v)[expected[-1]]), abs=1e-5)
+        # ten different rows, each with the score reported: the ten best there are (whichever of a tie)
+        assert len(set(ids)) == 10 and (x @ v)[ids].tolist() == pytest.approx(scores, abs=1e-5)
     np.testing.assert_allclose(store.vectors([5, 3, 1999]), x[[5, 3, 1999]], atol=1e-6)
 
 
@@ -76,19 +78,6 @@ def test_save_and_open_memory_mapped_round_trip(tmp_path, kind):
     np.testing.assert_allclose(again.vectors(range(1500)), x, atol=1e-6)
     for v in unit(5, seed=3):
         assert again.search(v, 7) == store.search(v, 7)
-
-
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
-def test_deleted_documents_disappear_from_search_and_count(kind):
-    x = unit(700)
-    store = make(kind, x)
-    gone = store.delete_documents(["doc3.txt", "nothing.txt"])
-    assert gone == 100 and store.count() == 600
-    assert store.delete_documents(["doc3.txt"]) == 0
-    for i in (3, 10, 17):  # doc3's own vector is no longer its nearest neighbour
-        ids, _ = store.search(x[i], 700)
-        assert not {j for j in ids if j % 7 == 3}
-        assert len(ids) == 600 or kind == "ivf"
 
 
 def test_ids_must_continue_the_rows():
@@ -135,7 +124,7 @@ def test_index_records_its_store_and_serves_passages_on_demand(settings, fake):
     index = load(settings.index, embedder=fake, settings=settings)
     assert index.manifest["store"] == {"kind": "faiss", "type": "flat"}
     assert isinstance(index.passages, PassageTable)
-    assert index.titles == ("Facts About Klonopin Addiction Treatment",) or len(index.titles) == 1
+    assert index.titles == ("Facts About Klonopin Addiction Treatment",)
     assert [s for _, sections in index.outline for s in sections] == list(dict.fromkeys(p.section for p in index.passages))
     ids = [4, 0, 2]
     assert index.get(ids) == [index.passages[i] for i in ids]
@@ -146,5 +135,5 @@ def test_switching_store_setting_without_uri_is_a_config_error(settings, fake):
 
     with pytest.raises(ConfigError, match="BOT_MILVUS_URI"):
         build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="milvus"), fake)
-    with pytest.raises(ConfigError, match="faiss or milvus"):
-        build(Settings.load(corpus=settings.corpus, index=settings.index, vector_store="chroma"), fake)
+    with pytest.raises(ConfigError, match=re.escape("BOT_VECTOR_STORE must be one of 'faiss', 'milvus'; got 'chroma'")):
+        Settings.load(corpus=settings.corpus, index=settings.index, vector_store="chroma")

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, ques
 from app import Chat, create_app
 from bot import Bot, Settings
 from bot.feedback import FeedbackLog
-from bot.guard import RateLimiter
+from bot.guard import RateLimiter, client_address
 from bot.index import build
 from bot.service import Service
 from bot.sources import Sources
@@ -45,11 +45,12 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> tuple[Bot, Settings]:
     return Bot.load(settings=settings, embedder=fake), settings
 
 
-def served(web: tuple[Bot, Settings], **changes: object) -> TestClient:
-    """The app as the server runs it, wide open but for these settings (auth, rate_limit, max_request_kb...)."""
+def served(web: tuple[Bot, Settings], peer: str = "testclient", **changes: object) -> TestClient:
+    """The app as the server runs it, wide open but for these settings (auth, rate_limit, max_request_kb...),
+    its requests coming from the address `peer`."""
     bot, settings = web
     wide = replace(settings, rate_limit=0, max_request_kb=16 * 1024, auth="")
-    return TestClient(create_app(bot, replace(wide, **changes), FeedbackLog(settings.data)))
+    return TestClient(create_app(bot, replace(wide, **changes), FeedbackLog(settings.data)), client=(peer, 50000))
 
 
 def chat_turn(chat: Chat, text: str, messages: list, turns: list, lang: str = "en-US") -> tuple[list, list]:
@@ -181,14 +182,49 @@ def test_rate_limit_counts_each_client_alone():
     assert limiter.check("a") == 0 and limiter.check("b") == 0
 
 
-def test_rate_limit_uses_the_proxy_address_only_when_trusted(web):
-    with served(web, rate_limit=1, trust_proxy=True) as client:
-        for ip in ("203.0.113.1", "203.0.113.2"):
-            assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": ip}).status_code == 200
-        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "203.0.113.1"}).status_code == 429
-    with served(web, rate_limit=1) as client:  # not trusted: a forged header does not buy more questions
-        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "1.1.1.1"}).status_code == 200
-        assert client.post("/api/ask", json={"question": QUESTION}, headers={"x-forwarded-for": "2.2.2.2"}).status_code == 429
+def asks(client: TestClient) -> Callable[..., int]:
+    """A function asking QUESTION with that X-Forwarded-For header (None: without it), giving the status code."""
+    def ask(forwarded: str | None = None) -> int:
+        headers = {"x-forwarded-for": forwarded} if forwarded is not None else {}
+        return client.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code
+    return ask
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_rate_limit(web):
+    with served(web, peer="10.0.0.5", rate_limit=1, trust_proxy="10.0.0.0/8") as client:
+        ask = asks(client)
+        assert [ask("203.0.113.1"), ask("203.0.113.2")] == [200, 200]  # two people behind one load balancer
+        assert [ask("203.0.113.1"), ask("203.0.113.2")] == [429, 429]  # each over their own limit
+        # the chat's API (Gradio) counts the same person
+        limited = client.post("/gradio_api/call/ask", json={"data": [QUESTION, []]}, headers={"x-forwarded-for": "203.0.113.1"})
+        assert "Too many questions" in client.get(f"/gradio_api/call/ask/{limited.json()['event_id']}").text
+        other = client.post("/gradio_api/call/ask", json={"data": [QUESTION, []]}, headers={"x-forwarded-for": "203.0.113.9"})
+        assert "Too many questions" not in client.get(f"/gradio_api/call/ask/{other.json()['event_id']}").text
+        # an address the client wrote into the header itself, before the one the proxy added, is not believed
+        assert ask("198.51.100.1, 203.0.113.2") == 429
+        # through two trusted proxies: the address the outer one saw
+        assert [ask("203.0.113.3, 10.9.9.9"), ask("203.0.113.3")] == [200, 429]
+        assert [ask(), ask()] == [200, 429]  # no header: the proxy's own address
+    for untrusted in ({"peer": "192.0.2.50", "trust_proxy": "10.0.0.0/8"}, {"peer": "10.0.0.5"}):
+        with served(web, rate_limit=1, **untrusted) as client:  # the header of an untrusted peer is ignored
+            ask = asks(client)
+            assert [ask("203.0.113.1"), ask("203.0.113.2"), ask()] == [200, 429, 429]
+
+
+@pytest.mark.parametrize(("peer", "forwarded", "trusted", "client"), [
+    ("10.0.0.5", "203.0.113.1", "10.0.0.0/8", "203.0.113.1"),
+    ("10.0.0.5", "203.0.113.1", "", "10.0.0.5"),
+    ("192.0.2.1", "203.0.113.1", "10.0.0.0/8", "192.0.2.1"),
+    ("::ffff:10.0.0.5", "203.0.113.1", "10.0.0.5", "203.0.113.1"),  # a dual-stack socket's IPv4 peer
+    ("fd00::1", "2001:db8::7, fd00::2", "fd00::/8", "2001:db8::7"),
+    ("10.0.0.5", "not-an-address, 203.0.113.1", "10.0.0.0/8", "203.0.113.1"),
+    ("10.0.0.5", "198.51.100.1, 10.0.0.6", "*", "198.51.100.1"),  # every peer trusted: the first address
+    ("10.0.0.5", " , ", "10.0.0.0/8", "10.0.0.5"),
+    (None, "203.0.113.1", "*", "unknown"),
+])
+def test_client_address(peer, forwarded, trusted, client):
+    headers = {"x-forwarded-for": forwarded}
+    assert client_address(headers, peer, Settings.load(trust_proxy=trusted).trusted_proxies) == client
 
 
 def test_request_size_limit(web):
@@ -260,12 +296,12 @@ def test_read_only(web, tmp_path):
 
 def test_no_identifiers_in_the_feedback_log(web):
     bot, settings = web
-    with served(web, trust_proxy=True) as client:
+    with served(web, peer="10.0.0.5", trust_proxy="10.0.0.5") as client:
         client.post("/api/ask", json={"question": "What is Klonopin?"},
                     headers={"x-forwarded-for": "198.51.100.77", "user-agent": "UniqueAgent/9.9", "cookie": "sid=abc123"})
     log = (Path(settings.data) / "feedback.jsonl").read_text()
     assert "What is Klonopin?" in log
-    for identifier in ("198.51.100.77", "testclient", "UniqueAgent", "abc123"):
+    for identifier in ("198.51.100.77", "10.0.0.5", "UniqueAgent", "abc123"):
         assert identifier not in log
     keys = {"event", "time", "via", "question", "status", "passages", "vote", "id", "searched_for", "safety",
             "unanswered_parts"}
