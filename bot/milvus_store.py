@@ -15,8 +15,11 @@ A store opened through an alias keeps the collection the alias named then: its i
 of that one index version even when a new version is rolled out; reopen to follow the alias.
 
 Collection layout: `id` (INT64, primary key: the passage row), `vector` (FLOAT_VECTOR, metric IP),
-`doc`, `title`, `section`, `url` (nullable), `start`, `end`, `text`, `sentences` (JSON). Milvus
-bounds a VARCHAR to 65,535 bytes; a longer text keeps its first 65,535 bytes in `text` and the rest,
+`doc`, `title`, `section`, `url` ("" for none), `start`, `end`, `text`, `sentences` (JSON text in
+a VARCHAR). Only what every supported Milvus accepts is stored, the oldest being 2.3 (see
+`OLDEST_SERVER`): no nullable field (a server before 2.5 refuses a null), no JSON field holding
+a list (2.3 takes only an object there); a collection written before, with a nullable `url` and a
+JSON `sentences`, still reads the same. Milvus bounds a VARCHAR to 65,535 bytes; a longer text keeps its first 65,535 bytes in `text` and the rest,
 cut at character boundaries, in `text_more` (an ARRAY of VARCHAR, empty for almost every passage).
 
 Each passage collection has a sentence collection beside it, named `<collection>_sentences`, one
@@ -77,6 +80,8 @@ DEFAULT_INDEX: dict[str, Any] = {"type": "FLAT"}
 #: search-time parameters of each index type (Milvus's names); the rest are build parameters
 SEARCH_PARAMS = {"ef", "nprobe", "search_list", "radius", "range_filter"}
 SENTENCE_SUFFIX = "_sentences"  # the sentence collection of collection C (and of alias A) is C + SENTENCE_SUFFIX
+#: the oldest Milvus server this store is tested against (tests/test_milvus_server.py)
+OLDEST_SERVER = "2.3.5"
 POSITIONS = 1 << 20  # sentence ids are pid · POSITIONS + position: room for a million sentences a passage
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 _TEXT_FIELDS = ("doc", "title", "section", "url")
@@ -150,12 +155,12 @@ class MilvusStore:
                 schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
                 for name in ("doc", "title", "section", "text"):
                     schema.add_field(name, DataType.VARCHAR, max_length=VARCHAR_BYTES)
-                schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES, nullable=True)
+                schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES)  # "" for none: no nullable fields before 2.5
                 schema.add_field("start", DataType.INT64)
                 schema.add_field("end", DataType.INT64)
                 schema.add_field("text_more", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=TEXT_PIECES,
                                  max_length=VARCHAR_BYTES)
-                schema.add_field("sentences", DataType.JSON)
+                schema.add_field("sentences", DataType.VARCHAR, max_length=VARCHAR_BYTES)  # JSON text: 2.3's JSON holds no list
                 build = {k: v for k, v in index.items() if k != "type" and k not in SEARCH_PARAMS}
                 params = client.prepare_index_params()
                 params.add_index("vector", index_type=index["type"], metric_type="IP", params=build)
@@ -324,7 +329,7 @@ class MilvusStore:
             with self._request("read passages"):
                 rows = self.client.get(self.collection, ids=ids[i:i + BATCH_ROWS], output_fields=["sentences"],
                                        timeout=READ_TIMEOUT)
-            counts.update((int(r["id"]), len(r["sentences"] or ()) or 1) for r in rows)
+            counts.update((int(r["id"]), len(_spans(r["sentences"])) or 1) for r in rows)
         return counts
 
     def _sentence_collection(self) -> str:
@@ -335,9 +340,9 @@ class MilvusStore:
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:
         return [
-            Passage(doc=r["doc"], title=r["title"], section=r["section"], url=r["url"], start=int(r["start"]),
+            Passage(doc=r["doc"], title=r["title"], section=r["section"], url=r["url"] or None, start=int(r["start"]),
                     end=int(r["end"]), text=r["text"] + "".join(r["text_more"] or ()),
-                    sentences=tuple((int(a), int(b)) for a, b in r["sentences"] or ()))
+                    sentences=tuple((int(a), int(b)) for a, b in _spans(r["sentences"])))
             for r in self._get(ids, _OUTPUT)
         ]
 
@@ -385,9 +390,17 @@ def _row(pid: int, vector: np.ndarray, p: Passage) -> dict[str, Any]:
     pieces = _pieces(p.text)
     if len(pieces) > 1 + TEXT_PIECES:
         raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its text of {len(p.text):,} characters is too long to store")
-    return {"id": pid, "vector": vector.tolist(), "doc": p.doc, "title": p.title, "section": p.section, "url": p.url,
-            "start": p.start, "end": p.end, "text": pieces[0], "text_more": pieces[1:],
-            "sentences": json.dumps(p.sentences, separators=(",", ":"))}  # JSON as text: pymilvus walks lists item by item
+    spans = json.dumps(p.sentences, separators=(",", ":"))
+    if len(spans) > VARCHAR_BYTES:
+        raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its {len(p.sentences):,} sentence spans do not fit Milvus's"
+                         f" {VARCHAR_BYTES:,} bytes")
+    return {"id": pid, "vector": vector.tolist(), "doc": p.doc, "title": p.title, "section": p.section, "url": p.url or "",
+            "start": p.start, "end": p.end, "text": pieces[0], "text_more": pieces[1:], "sentences": spans}
+
+
+def _spans(stored: Any) -> list[Any]:
+    """A passage's sentence spans as stored: JSON text, or (a collection written before) a JSON field's list."""
+    return json.loads(stored) if isinstance(stored, str) else list(stored or ())
 
 
 def _pieces(text: str) -> list[str]:
