@@ -19,8 +19,9 @@ Collection layout: `id` (INT64, primary key: the passage row), `vector` (FLOAT_V
 a VARCHAR). Only what every supported Milvus accepts is stored, the oldest being 2.3 (see
 `OLDEST_SERVER`): no nullable field (a server before 2.5 refuses a null), no JSON field holding
 a list (2.3 takes only an object there); a collection written before, with a nullable `url` and a
-JSON `sentences`, still reads the same. Milvus bounds a VARCHAR to 65,535 bytes; a longer text keeps its first 65,535 bytes in `text` and the rest,
-cut at character boundaries, in `text_more` (an ARRAY of VARCHAR, empty for almost every passage).
+JSON `sentences`, still reads the same. Milvus bounds a VARCHAR to 65,535 bytes; a longer text
+keeps its first 65,535 bytes in `text` and the rest, cut at character boundaries, in `text_more`
+(an ARRAY of VARCHAR, empty for almost every passage).
 
 Each passage collection has a sentence collection beside it, named `<collection>_sentences`, one
 row per sentence vector: `id` (INT64 primary key, pid · 2^20 + position: a passage's sentence
@@ -68,6 +69,7 @@ from .store import checked_sentences
 CONNECT_TIMEOUT = 5.0  # seconds to reach the server: a dead one fails fast
 REQUEST_TIMEOUT = 120.0  # seconds for one request that writes (a batch insert, a flush, loading a collection)
 READ_TIMEOUT = 30.0  # seconds for a search or a read: a hung server does not hang a question for longer
+PING_TIMEOUT = 3.0  # seconds for a serving replica's checks: is the server back, where does the alias point
 BATCH_ROWS = 1_000  # rows per insert request
 BATCH_BYTES = 16 << 20  # and at most about this many bytes, well under gRPC's message limits
 VARCHAR_BYTES = 65_535  # Milvus's bound on a VARCHAR value, in UTF-8 bytes
@@ -106,6 +108,20 @@ def drop_collection(uri: str, name: str, token: str = "") -> bool:
             for n in names:
                 client.drop_collection(n, timeout=REQUEST_TIMEOUT)
             return name in names
+    finally:
+        client.close()
+
+
+def aliased(uri: str, alias: str, token: str = "") -> str | None:
+    """The collection `alias` names now (None: no such alias). What a serving replica watches:
+    a build moves the alias when it publishes a new index version."""
+    client = _connect(uri, token, timeout=PING_TIMEOUT)
+    try:
+        with _request(uri, f"look up alias {alias!r}"):
+            if not client.has_collection(alias, timeout=PING_TIMEOUT):
+                return None
+            described = client.describe_collection(alias, timeout=PING_TIMEOUT)
+        return str(described.get("collection_name") or alias)
     finally:
         client.close()
 
@@ -357,6 +373,13 @@ class MilvusStore:
             result = self.client.query(name, filter="", output_fields=["count(*)"], timeout=READ_TIMEOUT)
         return int(result[0]["count(*)"])
 
+    def ping(self) -> None:
+        """Raise VectorStoreError unless both collections answer a count within PING_TIMEOUT
+        (after a restart Milvus reloads them by itself; asking to load again only waits longer)."""
+        for name in (self.collection, *([self.sentences] if self.sentences else [])):
+            with self._request("answer"):
+                self.client.query(name, filter="", output_fields=["count(*)"], timeout=PING_TIMEOUT)
+
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "uri": _public(self.uri), "collection": self.collection, "dim": self.dim,
                 "index": dict(self.index), "metric": "IP"}
@@ -497,7 +520,7 @@ def _quiet() -> None:
             logger.setLevel(logging.CRITICAL)
 
 
-def _connect(uri: str, token: str) -> Any:
+def _connect(uri: str, token: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     if not uri:
         raise VectorStoreError("no Milvus URI given: set BOT_MILVUS_URI to a server (http://host:19530) or to a"
                                " local Milvus Lite path ending in .db")
@@ -514,7 +537,7 @@ def _connect(uri: str, token: str) -> Any:
     from pymilvus import MilvusClient
 
     try:
-        return MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT)
+        return MilvusClient(uri=uri, token=token, timeout=timeout)
     except Exception as e:  # pymilvus raises MilvusException, grpc its own errors, on every failure to connect
         detail = getattr(e, "message", None) or str(e) or type(e).__name__
         if _is_local(uri):
@@ -526,7 +549,7 @@ def _connect(uri: str, token: str) -> Any:
                 ) from None
             raise VectorStoreError(f"cannot open Milvus Lite at {uri} ({detail}): check BOT_MILVUS_URI, that the"
                                    " path is writable and that milvus-lite is installed") from None
-        raise VectorStoreError(f"cannot reach Milvus at {_public(uri)} within {CONNECT_TIMEOUT:g} s ({detail}): start"
+        raise VectorStoreError(f"cannot reach Milvus at {_public(uri)} within {timeout:g} s ({detail}): start"
                                " the Milvus server, or check BOT_MILVUS_URI and the token") from None
 
 
