@@ -138,12 +138,14 @@ class LiveBot:
                 log.exception("checking for a new index version failed")
 
     def close(self) -> None:
+        """Stop the watcher and let go of every store (the server is shutting down)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(10)
         for _, bot in self._retired:
             _close(bot)
         self._retired.clear()
+        _close(self._bot)
 
     def _close_retired(self) -> None:
         now = time.monotonic()

@@ -79,12 +79,16 @@ def test_two_replicas_sharing_one_milvus_answer_identically(milvus_server, setti
     settings = on_server(settings, milvus_server, "replicas")
     build(settings, fake)
     questions = [QUESTION, "How is Klonopin addiction treated?", "Is banana bread good for gout?", EMERGENCY, "??"]
-    replies = []
-    for name in ("a", "b"):
-        live = LiveBot.open(settings, embedder=fake)
-        with live_server(create_app(live, settings, FeedbackLog(tmp_path / name))) as url:
-            replies.append([httpx.post(f"{url}/api/ask", json={"question": q}, timeout=60) for q in questions])
-        live.close()
+    lives = [LiveBot.open(settings, embedder=fake) for _ in "ab"]  # each with its own Milvus connection
+    try:
+        with live_server(create_app(lives[0], settings, FeedbackLog(tmp_path / "a"))) as url_a, \
+                live_server(create_app(lives[1], settings, FeedbackLog(tmp_path / "b"))) as url_b:
+            replies = [[httpx.post(f"{url}/api/ask", json={"question": q}, timeout=60) for q in questions]
+                       for url in (url_a, url_b)]  # both up, asked in turn
+    finally:
+        for live in lives:
+            live.close()
+    assert lives[0].bot.index.store is not lives[1].bot.index.store
     a, b = ([(r.status_code, r.json()) for r in rs] for rs in replies)
     assert a == b
     assert [status for status, _ in a] == [200] * len(questions)
