@@ -14,7 +14,9 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
 
+# one machine: build (or update) the index, then serve it; replicas only serve (`python -m bot serve`)
 run: $(VENV)/.installed
+	$(BIN)/python -m bot index
 	$(BIN)/python app.py
 
 test: $(VENV)/.installed

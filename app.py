@@ -1,7 +1,8 @@
 """The web app: the Gradio chat, its compact widget and the JSON API, in one server.
 
-`python app.py` or `python -m bot serve` builds the index if it is missing or stale (an
-unchanged corpus costs a hash of its files), then serves on BOT_HOST:BOT_PORT:
+`python app.py` or `python -m bot serve` opens the published index version and serves it on
+BOT_HOST:BOT_PORT; it never builds (`python -m bot index` does; `make run` runs both), and it
+follows a newly published version within BOT_RELOAD_SECONDS without a restart (`bot/live.py`):
 
     /            the chat page: title, what the documents are, helplines, examples, conversation
     /widget/     the same chat for a forum's side column: a one-line title, the disclaimer and
@@ -16,7 +17,8 @@ any (no model, not queued); then the answer replaces it: `Answer.markdown` (docu
 already escaped) with the notice set apart, then a collapsed "Sources" panel, and the chat
 scrolls to the top of the new answer. What the user typed is escaped too, so HTML in a
 question is shown as text. Thumbs up and down go to the feedback log with every answered and
-unanswered question, never with who asked.
+unanswered question, never with who asked. While the vector store is down the API answers 503
+(a notice still 200) and the chat says to ask again soon.
 """
 
 from __future__ import annotations
@@ -34,10 +36,9 @@ from fastapi.responses import FileResponse
 from bot import Answer, Bot, BotError, Settings
 from bot.answer import escape
 from bot.config import prepare_environment
-from bot.embed import make_embedder
 from bot.feedback import FeedbackLog
 from bot.guard import RateLimiter
-from bot.index import build
+from bot.live import LiveBot
 from bot.locale import Locale
 from bot.pipeline import clean_question
 from bot.schema import Safety
@@ -108,14 +109,6 @@ SCROLL_JS = """
 """
 
 
-def create_bot(settings: Settings) -> Bot:
-    embedder = make_embedder(settings)
-    report = build(settings, embedder, progress=True)
-    for warning in report.skipped:
-        log.warning(warning)
-    return Bot.load(settings=settings, embedder=embedder)
-
-
 def notice_html(safety: Safety) -> str:
     """The notice set apart (an alert box): its text and links come only from the locale file."""
     return f'<div class="notice notice-{safety.kind}" role="alert">\n\n{safety.message}\n\n</div>'
@@ -142,8 +135,19 @@ class Chat:
     live on the server (`gr.State`), so the browser sends only the new question however long
     the conversation; `turns` keeps each question as typed and what to log if it gets a thumb."""
 
-    def __init__(self, service: Service, sources: Sources) -> None:
-        self.service, self.bot, self.sources = service, service.bot, sources
+    def __init__(self, service: Service, corpus: Path) -> None:
+        self.service, self.corpus = service, corpus
+        self._sources: tuple[Bot, Sources] | None = None
+
+    @property
+    def bot(self) -> Bot:
+        return self.service.bot
+
+    def sources(self, bot: Bot) -> Sources:
+        """The Sources panel of `bot`'s index version (made again when another version is served)."""
+        if self._sources is None or self._sources[0] is not bot:
+            self._sources = (bot, Sources(self.corpus, bot.index.passages))
+        return self._sources[1]
 
     def screen(self, message: str, messages: list[dict], turns: list[dict], lang: str) -> tuple:
         limit = self.bot.settings.max_question_chars
@@ -165,7 +169,8 @@ class Chat:
         client = self.service.client(request)
         reply = self.service.ask(pending["message"], [t["question"] for t in turns], client=client, via=via, page=lang)
         first = len(messages)
-        messages = messages + render(reply.answer, self.sources, self.bot.locales.get(lang))
+        bot = self.bot
+        messages = messages + render(reply.answer, self.sources(bot), bot.locales.get(lang))
         turns = turns + [{"question": pending["message"], "record": reply.record,
                           "messages": list(range(first, len(messages)))}]
         return messages, messages, turns
@@ -249,12 +254,15 @@ def create_blocks(chat: Chat, settings: Settings, locale: Locale, links: str, *,
     return blocks.queue(default_concurrency_limit=4, max_size=256)
 
 
-def create_app(bot: Bot, settings: Settings | None = None, feedback: FeedbackLog | None = None) -> FastAPI:
+def create_app(serving: Bot | LiveBot, settings: Settings | None = None, feedback: FeedbackLog | None = None) -> FastAPI:
     """One FastAPI app: the JSON API, the web component script, and the chat page and widget in
-    every locale (`/` and `/widget/` in the default one, `/es/` and `/widget/es/`...)."""
-    settings = settings or bot.settings
+    every locale (`/` and `/widget/` in the default one, `/es/` and `/widget/es/`...). A `LiveBot`
+    is followed to each newly published index version; the pages' titles and examples are those
+    of the version served at start."""
+    settings = settings or serving.settings
     limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
-    service = Service(bot, feedback, limiter, trusted_proxies=settings.trusted_proxies)
+    service = Service(serving, feedback, limiter, trusted_proxies=settings.trusted_proxies)
+    bot = service.bot
     api = create_api(service, settings)
     script = Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js"
 
@@ -262,7 +270,7 @@ def create_app(bot: Bot, settings: Settings | None = None, feedback: FeedbackLog
     def web_component() -> FileResponse:
         return FileResponse(script, media_type="text/javascript")
 
-    chat = Chat(service, Sources(settings.corpus, bot.index.passages))
+    chat = Chat(service, settings.corpus)
     common: dict[str, Any] = {"theme": THEME, "ssr_mode": False, "run_history": False, "mcp_server": False,
                               "server_name": settings.host, "server_port": settings.port, "js": SCROLL_JS}
     locales = [bot.texts] + [loc for lang, loc in bot.locales.by_language.items() if loc is not bot.texts]
@@ -327,13 +335,17 @@ def main(settings: Settings | None = None) -> None:
 
     logging.basicConfig(level=logging.INFO)
     settings = settings or Settings.load()
-    frame_ancestors(settings.frame_ancestors)  # a bad value stops here, before the index is built
+    frame_ancestors(settings.frame_ancestors)  # a bad value stops here, before the index is opened
     feedback = FeedbackLog(settings.data)
     if dropped := feedback.prune(settings.log_days):
         log.info("feedback log: dropped %d entries older than %d days", dropped, settings.log_days)
-    app = create_app(create_bot(settings), settings, feedback)
+    live = LiveBot.open(settings).start()  # never builds: a missing index is an error saying how to build it
+    app = create_app(live, settings, feedback)
     print(f"Chat at http://{settings.host}:{settings.port}  (widget: /widget/, API: POST /api/ask, docs: /docs)")
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False)  # no IP addresses in logs
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, access_log=False)  # no IP addresses in logs
+    finally:
+        live.close()
 
 
 if __name__ == "__main__":

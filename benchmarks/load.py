@@ -61,8 +61,10 @@ def rss_mb(pid: int) -> float:
 def start_server(port: int, index: Path, log: Path) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "BOT_INDEX": str(index), "BOT_DATA": str(index.parent / "data"),
            "BOT_RATE_LIMIT": "0"}
+    subprocess.run([sys.executable, "-m", "bot", "index"], cwd=ROOT, env=env, check=True,  # serve never builds
+                   stdout=subprocess.DEVNULL, stderr=log.open("wb"))
     return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("wb"))
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log.open("ab"))
 
 
 def wait_until_up(url: str, server: subprocess.Popen, log: Path, timeout: float = 600) -> None:

@@ -114,6 +114,9 @@ class Settings:
     milvus_token: str = ""
     #: with vector_store=milvus: the alias that names the served collection (one collection per index version)
     milvus_collection: str = "medquote"
+    #: seconds between a server's checks for a newly published index version (and, during a vector
+    #: store outage, for the store being back); 0: never (a new version is served after a restart)
+    reload_seconds: float = 5.0
     host: str = "127.0.0.1"
     port: int = 7860
 

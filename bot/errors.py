@@ -10,6 +10,7 @@
     │   └── IndexCorruptError   files missing, truncated or edited: rebuild
     ├── IndexLockedError   another build holds the lock on that index folder
     └── VectorStoreError   the vector store (a Milvus server, say) cannot be reached or refused a request
+        └── live.StoreDownError  it failed during serving and has not answered since (the app's 503)
 
 The library raises; the CLI and the app turn these into messages and exit codes.
 """

@@ -55,11 +55,13 @@ class FeedbackLog:
         self.path = Path(data) / FILE
         self._lock = threading.Lock()
 
-    def ask(self, answer: Answer, via: str) -> dict[str, Any] | None:
-        """Log an answered or unanswered question; invalid input is not logged. Returns the record."""
-        if answer.status == "invalid":
+    def ask(self, answer: Answer, via: str, *, unavailable: bool = False) -> dict[str, Any] | None:
+        """Log an answered or unanswered question; invalid input is not logged. Returns the record.
+        `unavailable`: the documents could not be searched (the vector store was down); logged with
+        status "unavailable", so that no question asked during an outage is lost."""
+        if answer.status == "invalid" and not unavailable:
             return None
-        rec = record(answer, via)
+        rec = {**record(answer, via), **({"status": "unavailable"} if unavailable else {})}
         self._append({"event": "ask", **rec})
         return rec
 

@@ -68,6 +68,7 @@ class Locale:
     empty: str  # {example}
     example: str
     rate_limited: str  # {seconds}
+    unavailable: str  # the documents cannot be searched right now (the vector store is down)
     ui: Mapping[str, str] = field(default_factory=dict, compare=False)
     language_names: Mapping[str, str] = field(default_factory=dict, compare=False)  # "en" → "inglés"
     glossary: Mapping[str, str] = field(default_factory=dict, compare=False)

@@ -15,9 +15,13 @@ A store opened through an alias keeps the collection the alias named then: its i
 of that one index version even when a new version is rolled out; reopen to follow the alias.
 
 Collection layout: `id` (INT64, primary key: the passage row), `vector` (FLOAT_VECTOR, metric IP),
-`doc`, `title`, `section`, `url` (nullable), `start`, `end`, `text`, `sentences` (JSON). Milvus
-bounds a VARCHAR to 65,535 bytes; a longer text keeps its first 65,535 bytes in `text` and the rest,
-cut at character boundaries, in `text_more` (an ARRAY of VARCHAR, empty for almost every passage).
+`doc`, `title`, `section`, `url` ("" for none), `start`, `end`, `text`, `sentences` (JSON text in
+a VARCHAR). Only what every supported Milvus accepts is stored, the oldest being 2.3 (see
+`OLDEST_SERVER`): no nullable field (a server before 2.5 refuses a null), no JSON field holding
+a list (2.3 takes only an object there); a collection written before, with a nullable `url` and a
+JSON `sentences`, still reads the same. Milvus bounds a VARCHAR to 65,535 bytes; a longer text
+keeps its first 65,535 bytes in `text` and the rest, cut at character boundaries, in `text_more`
+(an ARRAY of VARCHAR, empty for almost every passage).
 
 Each passage collection has a sentence collection beside it, named `<collection>_sentences`, one
 row per sentence vector: `id` (INT64 primary key, pid · 2^20 + position: a passage's sentence
@@ -65,6 +69,12 @@ from .store import checked_sentences
 CONNECT_TIMEOUT = 5.0  # seconds to reach the server: a dead one fails fast
 REQUEST_TIMEOUT = 120.0  # seconds for one request that writes (a batch insert, a flush, loading a collection)
 READ_TIMEOUT = 30.0  # seconds for a search or a read: a hung server does not hang a question for longer
+#: searches and reads by id wait for no time tick: "Strong" costs about 250 ms a request on a
+#: Milvus 2.3 server (it waits for the next tick), "Bounded" 2-4 ms. A version's collection is
+#: written whole and counted with "Strong" (`count`, which `index.load` checks) before it is
+#: served, and never changes after, so the bounded staleness can hide nothing from a reader.
+_READ: dict[str, Any] = {"timeout": READ_TIMEOUT, "consistency_level": "Bounded"}
+PING_TIMEOUT = 3.0  # seconds for a serving replica's checks: is the server back, where does the alias point
 BATCH_ROWS = 1_000  # rows per insert request
 BATCH_BYTES = 16 << 20  # and at most about this many bytes, well under gRPC's message limits
 VARCHAR_BYTES = 65_535  # Milvus's bound on a VARCHAR value, in UTF-8 bytes
@@ -76,6 +86,8 @@ DEFAULT_INDEX: dict[str, Any] = {"type": "FLAT"}
 #: search-time parameters of each index type (Milvus's names); the rest are build parameters
 SEARCH_PARAMS = {"ef", "nprobe", "search_list", "radius", "range_filter"}
 SENTENCE_SUFFIX = "_sentences"  # the sentence collection of collection C (and of alias A) is C + SENTENCE_SUFFIX
+#: the oldest Milvus server this store is tested against (tests/test_milvus_server.py)
+OLDEST_SERVER = "2.3.5"
 POSITIONS = 1 << 20  # sentence ids are pid · POSITIONS + position: room for a million sentences a passage
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,254}")
 _TEXT_FIELDS = ("doc", "title", "section", "url")
@@ -100,6 +112,20 @@ def drop_collection(uri: str, name: str, token: str = "") -> bool:
             for n in names:
                 client.drop_collection(n, timeout=REQUEST_TIMEOUT)
             return name in names
+    finally:
+        client.close()
+
+
+def aliased(uri: str, alias: str, token: str = "") -> str | None:
+    """The collection `alias` names now (None: no such alias). What a serving replica watches:
+    a build moves the alias when it publishes a new index version."""
+    client = _connect(uri, token, timeout=PING_TIMEOUT)
+    try:
+        with _request(uri, f"look up alias {alias!r}"):
+            if not client.has_collection(alias, timeout=PING_TIMEOUT):
+                return None
+            described = client.describe_collection(alias, timeout=PING_TIMEOUT)
+        return str(described.get("collection_name") or alias)
     finally:
         client.close()
 
@@ -149,12 +175,12 @@ class MilvusStore:
                 schema.add_field("vector", DataType.FLOAT_VECTOR, dim=dim)
                 for name in ("doc", "title", "section", "text"):
                     schema.add_field(name, DataType.VARCHAR, max_length=VARCHAR_BYTES)
-                schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES, nullable=True)
+                schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES)  # "" for none: no nullable fields before 2.5
                 schema.add_field("start", DataType.INT64)
                 schema.add_field("end", DataType.INT64)
                 schema.add_field("text_more", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=TEXT_PIECES,
                                  max_length=VARCHAR_BYTES)
-                schema.add_field("sentences", DataType.JSON)
+                schema.add_field("sentences", DataType.VARCHAR, max_length=VARCHAR_BYTES)  # JSON text: 2.3's JSON holds no list
                 build = {k: v for k, v in index.items() if k != "type" and k not in SEARCH_PARAMS}
                 params = client.prepare_index_params()
                 params.add_index("vector", index_type=index["type"], metric_type="IP", params=build)
@@ -260,7 +286,7 @@ class MilvusStore:
         query = np.asarray(vector, dtype=np.float32).reshape(-1).tolist()
         with self._request("search"):
             result = self.client.search(self.collection, [query], limit=min(k, TOP_K_MAX), anns_field="vector",
-                                        search_params=self._search_params, output_fields=["id"], timeout=READ_TIMEOUT)
+                                        search_params=self._search_params, output_fields=["id"], **_READ)
         hits = result[0]
         return [int(h["id"]) for h in hits], [float(h["distance"]) for h in hits]
 
@@ -283,7 +309,7 @@ class MilvusStore:
         found: dict[int, Any] = {}
         for i in range(0, len(keys), BATCH_ROWS):
             with self._request("read sentence vectors"):
-                rows = self.client.get(name, ids=keys[i:i + BATCH_ROWS], output_fields=["vector"], timeout=READ_TIMEOUT)
+                rows = self.client.get(name, ids=keys[i:i + BATCH_ROWS], output_fields=["vector"], **_READ)
             found.update((int(r["id"]), r["vector"]) for r in rows)
         blocks = {pid: [found.get(pid * POSITIONS + k) for k in range(n)] for pid, n in spans.items()}
         missing = [i for i in ids if i not in blocks or any(v is None for v in blocks[i])]
@@ -297,8 +323,8 @@ class MilvusStore:
         for i in range(0, len(ids), BATCH_ROWS):
             with self._request("read passages"):
                 rows = self.client.get(self.collection, ids=ids[i:i + BATCH_ROWS], output_fields=["sentences"],
-                                       timeout=READ_TIMEOUT)
-            counts.update((int(r["id"]), len(r["sentences"] or ()) or 1) for r in rows)
+                                       **_READ)
+            counts.update((int(r["id"]), len(_spans(r["sentences"])) or 1) for r in rows)
         return counts
 
     def _sentence_collection(self) -> str:
@@ -309,9 +335,9 @@ class MilvusStore:
 
     def passages(self, ids: Sequence[int]) -> list[Passage]:
         return [
-            Passage(doc=r["doc"], title=r["title"], section=r["section"], url=r["url"], start=int(r["start"]),
+            Passage(doc=r["doc"], title=r["title"], section=r["section"], url=r["url"] or None, start=int(r["start"]),
                     end=int(r["end"]), text=r["text"] + "".join(r["text_more"] or ()),
-                    sentences=tuple((int(a), int(b)) for a, b in r["sentences"] or ()))
+                    sentences=tuple((int(a), int(b)) for a, b in _spans(r["sentences"])))
             for r in self._get(ids, _OUTPUT)
         ]
 
@@ -326,6 +352,14 @@ class MilvusStore:
             result = self.client.query(name, filter="", output_fields=["count(*)"], timeout=READ_TIMEOUT)
         return int(result[0]["count(*)"])
 
+    def ping(self) -> None:
+        """Raise VectorStoreError unless both collections answer a count within PING_TIMEOUT.
+        After a restart Milvus reloads them by itself (2.3.5 on 2 cores: about 26 s after it
+        accepts connections; asking it to load them measured no sooner)."""
+        for name in (self.collection, *([self.sentences] if self.sentences else [])):
+            with self._request("answer"):
+                self.client.query(name, filter="", output_fields=["count(*)"], timeout=PING_TIMEOUT)
+
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "uri": _public(self.uri), "collection": self.collection, "dim": self.dim,
                 "index": dict(self.index), "metric": "IP"}
@@ -339,7 +373,7 @@ class MilvusStore:
         for i in range(0, len(ids), BATCH_ROWS):
             with self._request("read passages"):
                 rows = self.client.get(self.collection, ids=ids[i:i + BATCH_ROWS], output_fields=fields,
-                                       timeout=READ_TIMEOUT)
+                                       **_READ)
             found.update((int(r["id"]), r) for r in rows)
         missing = [i for i in ids if i not in found]
         if missing:
@@ -359,9 +393,17 @@ def _row(pid: int, vector: np.ndarray, p: Passage) -> dict[str, Any]:
     pieces = _pieces(p.text)
     if len(pieces) > 1 + TEXT_PIECES:
         raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its text of {len(p.text):,} characters is too long to store")
-    return {"id": pid, "vector": vector.tolist(), "doc": p.doc, "title": p.title, "section": p.section, "url": p.url,
-            "start": p.start, "end": p.end, "text": pieces[0], "text_more": pieces[1:],
-            "sentences": json.dumps(p.sentences, separators=(",", ":"))}  # JSON as text: pymilvus walks lists item by item
+    spans = json.dumps(p.sentences, separators=(",", ":"))
+    if len(spans) > VARCHAR_BYTES:
+        raise ValueError(f"passage {pid} of {p.doc[:200]!r}: its {len(p.sentences):,} sentence spans do not fit Milvus's"
+                         f" {VARCHAR_BYTES:,} bytes")
+    return {"id": pid, "vector": vector.tolist(), "doc": p.doc, "title": p.title, "section": p.section, "url": p.url or "",
+            "start": p.start, "end": p.end, "text": pieces[0], "text_more": pieces[1:], "sentences": spans}
+
+
+def _spans(stored: Any) -> list[Any]:
+    """A passage's sentence spans as stored: JSON text, or (a collection written before) a JSON field's list."""
+    return json.loads(stored) if isinstance(stored, str) else list(stored or ())
 
 
 def _pieces(text: str) -> list[str]:
@@ -452,7 +494,7 @@ def _quiet() -> None:
             logger.setLevel(logging.CRITICAL)
 
 
-def _connect(uri: str, token: str) -> Any:
+def _connect(uri: str, token: str, timeout: float = CONNECT_TIMEOUT) -> Any:
     if not uri:
         raise VectorStoreError("no Milvus URI given: set BOT_MILVUS_URI to a server (http://host:19530) or to a"
                                " local Milvus Lite path ending in .db")
@@ -469,7 +511,7 @@ def _connect(uri: str, token: str) -> Any:
     from pymilvus import MilvusClient
 
     try:
-        return MilvusClient(uri=uri, token=token, timeout=CONNECT_TIMEOUT)
+        return MilvusClient(uri=uri, token=token, timeout=timeout)
     except Exception as e:  # pymilvus raises MilvusException, grpc its own errors, on every failure to connect
         detail = getattr(e, "message", None) or str(e) or type(e).__name__
         if _is_local(uri):
@@ -481,7 +523,7 @@ def _connect(uri: str, token: str) -> Any:
                 ) from None
             raise VectorStoreError(f"cannot open Milvus Lite at {uri} ({detail}): check BOT_MILVUS_URI, that the"
                                    " path is writable and that milvus-lite is installed") from None
-        raise VectorStoreError(f"cannot reach Milvus at {_public(uri)} within {CONNECT_TIMEOUT:g} s ({detail}): start"
+        raise VectorStoreError(f"cannot reach Milvus at {_public(uri)} within {timeout:g} s ({detail}): start"
                                " the Milvus server, or check BOT_MILVUS_URI and the token") from None
 
 

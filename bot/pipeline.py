@@ -98,6 +98,13 @@ class Bot:
         shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
         return answer.invalid(shown, locale.rate_limited.format(seconds=seconds), locale, notice)
 
+    def unavailable(self, question: str, page: str | None = None) -> Answer:
+        """The reply when the documents cannot be searched (the vector store is down): the notice,
+        which needs no search, and a request to ask again soon."""
+        locale, notice = self.screen(question, page)
+        shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
+        return answer.invalid(shown, locale.unavailable, locale, notice)
+
     def coverage(self, searched: str, hits: Sequence[Hit]) -> coverage.Coverage:
         """What of the question the documents of the passages that would be quoted never use,
         and how the question meets those passages' sentences: its best sentence cosine, and how

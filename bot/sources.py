@@ -3,8 +3,8 @@
 For every cited passage it shows where it is (document, section, line, character offsets)
 and the passage with up to `CONTEXT` characters of the document before and after it, so a
 reader can check that the quote was not taken out of context. The document text is read
-from the corpus folder (the app builds the index from it on start, so offsets agree); if a
-file changed or vanished since, the neighbouring passages of the index stand in for it.
+from the corpus folder when it holds the text the index was built from; if a file changed or
+vanished since (a replica carries no corpus), the neighbouring passages of the index stand in.
 
 Everything that comes from a document is escaped, as in `answer.py`. Left out: any Gradio
 (the app only places this Markdown in an accordion).
@@ -39,14 +39,18 @@ class Sources:
         except Exception:  # unreadable now: fall back to the index's neighbours
             return None
 
-    def around(self, p: Passage) -> tuple[str, str, int | None]:
-        """Text just before and just after the passage, and its line number when known."""
+    def around(self, p: Passage, pid: int = -1) -> tuple[str, str, int | None]:
+        """Text just before and just after the passage, and its line number when known. `pid`,
+        the passage's row when known: a document's passages are neighbouring rows, so only rows
+        pid - 1 and pid + 1 are read (from Milvus, on a replica without the corpus), not all."""
         doc = self._document(p.doc)
         if doc is not None and doc.text[p.start:p.end] == p.text:
             before, after = doc.text[max(0, p.start - CONTEXT):p.start], doc.text[p.end:p.end + CONTEXT]
             return _tail(before, p.start > CONTEXT), _head(after, p.end + CONTEXT < len(doc.text)), \
                 doc.text.count("\n", 0, p.start) + 1
-        same = [q for q in self.passages if q.doc == p.doc]
+        rows = [i for i in (pid - 1, pid + 1) if 0 <= i < len(self.passages)] if pid >= 0 else None
+        near = self.passages if rows is None else [self.passages[i] for i in rows]
+        same = [q for q in near if q.doc == p.doc]
         prev = max((q for q in same if q.end <= p.start), key=lambda q: q.end, default=None)
         nxt = min((q for q in same if q.start >= p.end), key=lambda q: q.start, default=None)
         before = _tail(prev.text[-CONTEXT:], len(prev.text) > CONTEXT) + "\n\n" if prev else ""
@@ -59,7 +63,7 @@ class Sources:
 
     def _one(self, hit: Hit) -> str:
         p = hit.passage
-        before, after, line = self.around(p)
+        before, after, line = self.around(p, hit.pid)
         where = [escape(p.doc)] + ([f"line {line}"] if line else []) + [f"characters {p.start:,}–{p.end:,}"]
         body = escape(before) + _strong(p.text) + escape(after)
         quoted = "\n".join("> " + row for row in body.splitlines())

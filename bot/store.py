@@ -11,6 +11,8 @@ A `VectorStore` maps passage ids (row numbers of the index version, 0 … n-1) t
     count()                       vectors stored
     sentence_count()              sentence vectors stored
     describe()                    what the manifest records: kind, index type and parameters
+    ping()                        raise VectorStoreError unless the store answers now (a server's outage)
+    close()                       let go of connections (a replaced index version's store)
 
 Sentence vectors let retrieval and the coverage check compare a question with single sentences
 without embedding anything but the question: one unit vector per span of `passage.sentences`
@@ -72,6 +74,10 @@ class VectorStore(Protocol):
     def sentence_count(self) -> int: ...
 
     def describe(self) -> dict[str, Any]: ...
+
+    def ping(self) -> None: ...
+
+    def close(self) -> None: ...
 
 
 def choose(n: int, *, flat_max: int = FLAT_MAX) -> dict[str, Any]:
@@ -287,6 +293,12 @@ class FaissStore:
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, **self.params}
 
+    def ping(self) -> None:
+        """Files memory-mapped in this process: always there."""
+
+    def close(self) -> None:
+        """Nothing to let go of: the memory maps go with the store."""
+
 
 # --- choosing and opening the store the settings name -------------------------------------------
 
@@ -318,6 +330,11 @@ def location(described: dict[str, Any]) -> dict[str, Any]:
 
 def collection_name(alias: str, version: str) -> str:
     return f"{alias}_{version.replace('-', '_')}"
+
+
+def version_of(alias: str, collection: str) -> str:
+    """The version folder whose collection is `collection` (the inverse of `collection_name`)."""
+    return collection.removeprefix(f"{alias}_").replace("_", "-")
 
 
 def create(settings: Settings, version: str, vectors: np.ndarray) -> VectorStore:

@@ -6,7 +6,9 @@ its documentation (`/docs`, `/openapi.json`) and the chat share one server. The 
 exactly `Answer.to_dict()`, the JSON of DESIGN.md; a malformed request gets a 422 with a JSON
 body saying which field is wrong. A client over its rate limit gets 429 with Retry-After and
 the same JSON (status `invalid`) — unless the message describes an emergency or a crisis:
-then the reply is 200, with the notice, so that no client can drop it as an error.
+then the reply is 200, with the notice, so that no client can drop it as an error. The same
+holds while the vector store is down: 503 with Retry-After and the same JSON, saying the
+documents cannot be searched right now, or 200 with the notice.
 
 Embedding: `Settings.frame_ancestors` (BOT_FRAME_ANCESTORS) lists the origins allowed to put
 the chat in an `<iframe>` (the Content-Security-Policy `frame-ancestors` header on every
@@ -17,6 +19,7 @@ or call the API from the browser (CORS). `*` (the default) allows any site; `'no
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Literal
@@ -128,16 +131,19 @@ def create_api(service: Service, settings: Settings) -> FastAPI:
     api.add_middleware(Guard, auth=settings.auth, max_body=settings.max_request_kb * 1024, oversize=oversize)
 
     @api.post("/api/ask", response_model=None, tags=["ask"], summary="Answer a question by quoting the documents",
-              responses={200: {"model": AnswerOut}, 429: {"model": AnswerOut, "description": "over the rate limit"}})
+              responses={200: {"model": AnswerOut}, 429: {"model": AnswerOut, "description": "over the rate limit"},
+                         503: {"model": AnswerOut, "description": "the documents cannot be searched right now"}})
     def ask(body: AskRequest, request: Request) -> JSONResponse:  # sync: FastAPI runs it in a worker thread
         history = [t if isinstance(t, str) else t.model_dump() for t in body.history]
         reply = service.ask(body.question, history, client=service.client(request), via="api")
-        if not reply.retry_after:
+        if not reply.retry_after and not reply.unavailable:
             return JSONResponse(reply.answer.to_dict())
-        data, wait = reply.answer.to_dict(), {"retry-after": str(reply.retry_after)}
+        seconds = reply.retry_after or max(1, math.ceil(settings.reload_seconds))
+        data, wait = reply.answer.to_dict(), {"retry-after": str(seconds)}
         if reply.answer.safety:
             return JSONResponse(data, headers=wait)
-        return JSONResponse({"detail": data["markdown"].split("\n\n")[0], **data}, 429, headers=wait)
+        return JSONResponse({"detail": data["markdown"].split("\n\n")[0], **data}, 503 if reply.unavailable else 429,
+                            headers=wait)
 
     policy = f"frame-ancestors {' '.join(frame_ancestors(settings.frame_ancestors))}"
 

@@ -124,3 +124,23 @@ def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
 @pytest.fixture(scope="session")
 def seed_bot(seed_index: Path, real_embedder) -> Bot:
     return Bot.load(seed_index, embedder=real_embedder)
+
+
+@pytest.fixture(scope="session")
+def milvus_server(tmp_path_factory: pytest.TempPathFactory):
+    """One real Milvus server (the PyPI package `milvus`, 2.3.5) for the session, on a free loopback
+    port; tests may stop and start it again (an outage). Missing, its tests skip, except under CI,
+    where that is a failure: CI installs it (requirements.lock)."""
+    from milvus_server import INSTALL, MilvusServer, launcher
+
+    if launcher() is None:
+        message = f"the Milvus server is not installed: {INSTALL}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    server = MilvusServer(tmp_path_factory.mktemp("milvus-server"))
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()

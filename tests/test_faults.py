@@ -337,10 +337,11 @@ def test_real_build_killed_while_embedding_leaves_the_old_index_serving(seed_ind
 
 
 @pytest.mark.model
-def test_the_app_rebuilds_a_damaged_index_at_start_instead_of_crashing(seed_index, tmp_path):
-    from app import create_bot
+def test_the_app_refuses_a_damaged_index_at_start_saying_how_to_rebuild_it(seed_index, tmp_path, real_embedder):
+    from bot.live import LiveBot
 
     index = damage_copy(seed_index, tmp_path / "index", "edited-passages")
-    bot = create_bot(Settings.load(corpus=SEED_CORPUS, index=index))
-    assert bot.ask(QUESTION).status == "answered"
-    assert "Candy" not in " ".join(p.text for p in bot.index.passages)
+    before = sorted(p.name for p in index.iterdir())
+    with pytest.raises(IndexCorruptError, match=r"python -m bot index"):
+        LiveBot.open(Settings.load(corpus=SEED_CORPUS, index=index), embedder=real_embedder)
+    assert sorted(p.name for p in index.iterdir()) == before  # a replica never builds

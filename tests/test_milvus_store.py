@@ -225,3 +225,41 @@ def test_stores_agree_on_search(store, data) -> None:
         np.testing.assert_allclose(scores, want_scores, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(store.vectors([4, 2]), vectors[[4, 2]])
     assert store.describe()["kind"] == store.kind
+
+
+def test_a_collection_written_before_the_2_3_schema_still_reads_the_same(uri: str, data) -> None:
+    """Collections written before (a nullable `url`, a JSON field `sentences`) open and read as
+    before: the new layout changed only what is written."""
+    from pymilvus import DataType, MilvusClient
+
+    from bot.milvus_store import _create_sentences
+
+    vectors, passages, _ = data
+    client = MilvusClient(uri=uri)
+    schema = client.create_schema(auto_id=False, enable_dynamic_field=False)
+    schema.add_field("id", DataType.INT64, is_primary=True)
+    schema.add_field("vector", DataType.FLOAT_VECTOR, dim=DIM)
+    for name in ("doc", "title", "section", "text"):
+        schema.add_field(name, DataType.VARCHAR, max_length=VARCHAR_BYTES)
+    schema.add_field("url", DataType.VARCHAR, max_length=VARCHAR_BYTES, nullable=True)
+    schema.add_field("start", DataType.INT64)
+    schema.add_field("end", DataType.INT64)
+    schema.add_field("text_more", DataType.ARRAY, element_type=DataType.VARCHAR, max_capacity=8, max_length=VARCHAR_BYTES)
+    schema.add_field("sentences", DataType.JSON)
+    params = client.prepare_index_params()
+    params.add_index("vector", index_type="FLAT", metric_type="IP")
+    client.create_collection("v_old", schema=schema, index_params=params, consistency_level="Strong")
+    old = [p for p in passages[:12] if len(p.text.encode()) <= VARCHAR_BYTES]
+    client.insert("v_old", [{"id": i, "vector": vectors[i].tolist(), "doc": p.doc, "title": p.title, "section": p.section,
+                             "url": p.url, "start": p.start, "end": p.end, "text": p.text, "text_more": [],
+                             "sentences": json.dumps(p.sentences)} for i, p in enumerate(old)])
+    _create_sentences(client, "v_old_sentences", DIM)
+    client.insert("v_old_sentences", [{"id": i * (1 << 20) + k, "pid": i, "position": k, "doc": p.doc,
+                                       "vector": vectors[(i + k) % N].tolist()}
+                                      for i, p in enumerate(old) for k in range(len(p.sentences))])
+    client.flush("v_old")
+    client.flush("v_old_sentences")
+    client.close()
+    store = MilvusStore.open(uri, "v_old")
+    assert store.passages(range(len(old))) == old and any(p.url is None for p in old)
+    assert [len(b) for b in store.sentence_vectors(range(len(old)))] == [len(p.sentences) for p in old]

@@ -63,6 +63,22 @@ def test_a_changed_document_falls_back_to_the_neighbouring_passages(tmp_path: Pa
     assert ps[middle + 1].text.startswith(after.strip().removesuffix("…"))
 
 
+class RowsOnly(list):
+    """Passages that may be read by row, never all of them (as from Milvus on a replica)."""
+
+    def __iter__(self):
+        raise AssertionError("every passage was read to find two neighbours")
+
+
+def test_a_changed_document_with_known_rows_reads_only_the_two_neighbours(tmp_path: Path):
+    (tmp_path / "storage.txt").write_text(DOC)
+    _, ps = passages(tmp_path)
+    (tmp_path / "storage.txt").write_text("Rewritten since the index was built.")
+    middle = next(i for i, p in enumerate(ps) if "<b>" in p.text)
+    rows = RowsOnly(ps)
+    assert Sources(tmp_path, rows).around(ps[middle], middle) == Sources(tmp_path, ps).around(ps[middle])
+
+
 def test_a_document_outside_the_corpus_is_never_read(tmp_path: Path):
     (tmp_path / "secret.txt").write_text("Secret\n\nDo not show this.")
     corpus = tmp_path / "corpus"

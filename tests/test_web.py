@@ -227,7 +227,7 @@ def turn(chat: Chat, text: str, messages: list, turns: list, lang: str = "en-US"
 
 
 def test_chat_escapes_the_question_and_passes_earlier_questions(bot: Bot, tmp_path: Path):
-    chat = Chat(Service(bot, FeedbackLog(tmp_path)), Sources(bot.settings.corpus, bot.index.passages))
+    chat = Chat(Service(bot, FeedbackLog(tmp_path)), bot.settings.corpus)
     history, turns = turn(chat, "How is Klonopin addiction treated?", [], [])
     history, turns = turn(chat, "what about <b>withdrawal</b>?", history, turns)
     users = [m["content"] for m in history if m["role"] == "user"]
@@ -240,7 +240,7 @@ def test_chat_escapes_the_question_and_passes_earlier_questions(bot: Bot, tmp_pa
 
 def test_a_thumb_on_any_message_of_an_answer_logs_that_answer(bot: Bot, tmp_path: Path):
     log = FeedbackLog(tmp_path)
-    chat = Chat(Service(bot, log), Sources(bot.settings.corpus, bot.index.passages))
+    chat = Chat(Service(bot, log), bot.settings.corpus)
     history, turns = turn(chat, QUESTION, [], [])
     history, turns = turn(chat, "Is it safe to drink alcohol?", history, turns)
     first_sources = turns[0]["messages"][-1]
@@ -263,7 +263,7 @@ def test_render_puts_the_notice_first_and_the_sources_in_a_collapsed_panel(bot: 
 
 
 def test_the_chat_shows_the_notice_at_once_then_replaces_it_with_the_whole_answer(bot: Bot):
-    chat = Chat(Service(bot), Sources(bot.settings.corpus, bot.index.passages))
+    chat = Chat(Service(bot), bot.settings.corpus)
     _, shown, messages, pending = chat.screen("My dad took a whole bottle of Klonopin and won't wake up", [], [], "en-US")
     assert [m["role"] for m in shown] == ["user", "assistant"]
     assert shown[1]["content"] == f'<div class="notice notice-emergency" role="alert">\n\n{bot.texts.emergency}\n\n</div>'

@@ -28,7 +28,6 @@ from bot.feedback import FeedbackLog
 from bot.guard import RateLimiter, client_address
 from bot.index import build
 from bot.service import Service
-from bot.sources import Sources
 
 CASES = load_cases()
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
@@ -106,7 +105,7 @@ def test_malformed_or_hostile_bodies_never_get_a_500(open_client, body):
 def test_chat_shows_nothing_live(web, case):
     """What the chat shows for a hostile question: the question escaped, the answer and its sources inert."""
     bot, settings = web
-    chat = Chat(Service(bot), Sources(settings.corpus, bot.index.passages))
+    chat = Chat(Service(bot), settings.corpus)
     messages, turns = chat_turn(chat, question(case), [], [])
     user, *shown = messages
     assert user["role"] == "user"
@@ -164,7 +163,7 @@ def test_a_rate_limited_emergency_or_crisis_still_gets_its_notice(web):
             assert data["status"] == "invalid" and data["passages"] == [] and "wait" in data["markdown"]
             assert "could not find" not in data["markdown"]
     bot, settings = web
-    chat = Chat(Service(bot, limiter=RateLimiter(1)), Sources(settings.corpus, bot.index.passages))
+    chat = Chat(Service(bot, limiter=RateLimiter(1)), settings.corpus)
     messages, turns = chat_turn(chat, QUESTION, [], [])
     messages, turns = chat_turn(chat, EMERGENCY, messages, turns)
     last = messages[-1]["content"]
