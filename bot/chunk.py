@@ -124,8 +124,11 @@ def _fitting(text: str, start: int, end: int, count: TokenCounter, budget: int) 
                 yield piece_start, piece_end, 0, count(text[piece_start:piece_end])
                 piece_start = ws
             while (cut := _cut(text, piece_start, we, count, budget)) < we:  # one word longer than the budget
-                yield piece_start, cut, 0, count(text[piece_start:cut])
+                piece_end = _rstrip(text, piece_start, cut)  # a cut just past a space: the space is no one's
+                yield piece_start, piece_end, 0, count(text[piece_start:piece_end])
                 piece_start = cut
+                while piece_start < we and text[piece_start].isspace():
+                    piece_start += 1
         if piece_start < e:
             yield piece_start, e, para_end, count(text[piece_start:e])
 

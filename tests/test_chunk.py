@@ -71,6 +71,18 @@ def test_one_giant_word_is_cut():
     assert all(len(p.context) // 4 + 1 <= 200 for p in passages)
 
 
+
+def test_a_cut_just_past_a_space_leaves_no_passage_ending_in_it():
+    # found by tests/test_properties.py: with the model's window of characters per token, a cut
+    # inside a run of long words could fall right after a space, and a passage ended with it
+    text = ("Klonopin above) " + "0" * 12 + " " + "0" * 200 + ". the" + " Klonopin" * 9 + " the dose dose dose e.g. 24/7 "
+            "1-800-222-1222 0 " + "0" * 200 + " " + "0" * 252 + " Klonopin Klonopin Klonopin Klonopin Klonopin. the"
+            " Klonopin Klonopin Klonopin Klonopin Klonopin.")
+    doc = Document("d.txt", "Title", text, (Section("Title", 0, len(text)),))
+    passages = chunk_document(doc, words, 40)
+    assert all(p.text == p.text.strip() and text[p.start:p.end] == p.text for p in passages)
+    assert " ".join(p.text for p in passages).split() == text.split()  # every word in exactly one passage
+
 def test_html_document_offsets(tmp_path):
     path = tmp_path / "a.html"
     path.write_text("<h1>A</h1><p>One. Two.</p><h2>B</h2><p>Three.</p>", encoding="utf-8")
