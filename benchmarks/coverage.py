@@ -32,7 +32,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -41,9 +40,8 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
 
-from benchmarks.quality import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
+from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
 from bot.coverage import asked, declines  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402

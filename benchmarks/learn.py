@@ -40,7 +40,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.quality import DATA, EVAL, RESULTS, open_bot  # noqa: E402
+from benchmarks.common import DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
 import statistics
 import sys
@@ -26,24 +25,19 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
-os.environ.setdefault("GRPC_VERBOSITY", "NONE")
 
+from benchmarks.common import CACHE, EVAL, RESULTS  # noqa: E402
 from bot import Settings  # noqa: E402
-from bot.evaluate import _same_doc, load_queries  # noqa: E402
+from bot.evaluate import load_queries, same_doc  # noqa: E402
 from bot.index import load  # noqa: E402
 from bot.retrieve import Retriever  # noqa: E402
-
-EVAL = ROOT.parent / "shared" / "eval"
-CACHE = ROOT / "benchmarks" / "cache"
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def metrics(ranked: list[list[tuple[str, str]]], queries: list[dict]) -> dict[str, float]:
     hit1 = mrr = 0.0
     for sections, q in zip(ranked, queries):
         unique = list(dict.fromkeys(sections))[:10]
-        rank = next((i for i, (d, s) in enumerate(unique, 1) if _same_doc(q["doc"], d) and s == q["section"]), None)
+        rank = next((i for i, (d, s) in enumerate(unique, 1) if same_doc(q["doc"], d) and s == q["section"]), None)
         hit1 += rank == 1
         mrr += 1 / rank if rank else 0.0
     return {"hit@1": round(hit1 / len(queries), 3), "mrr@10": round(mrr / len(queries), 3)}

@@ -38,18 +38,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
 
+from benchmarks.common import CACHE, EVAL, MEDQUAD, RESULTS  # noqa: E402
 from bot import Bot, Settings, answer  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder, make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 from bot.index import build, load  # noqa: E402
 from bot.store import FLAT_MAX, FaissStore, choose  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-CORPUS = EVAL / "medquad" / "corpus"
-CACHE = ROOT / "benchmarks" / "cache"
-RESULTS = ROOT / "benchmarks" / "results"
+CORPUS = MEDQUAD
 SECTIONS = ("build", "query", "scale", "cold", "incremental", "stores")
 
 

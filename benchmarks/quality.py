@@ -35,8 +35,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import shutil
 import sys
 import time
 from dataclasses import replace
@@ -46,33 +44,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
 
-from bot import Bot, Settings  # noqa: E402
+from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
+from bot import Bot  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.evaluate import evaluate, graded_metrics, load_queries, rank_metrics  # noqa: E402
-from bot.index import build  # noqa: E402
 
-EVAL = ROOT.parent / "shared" / "eval"
-CACHE = ROOT / "benchmarks" / "cache"
-RESULTS = ROOT / "benchmarks" / "results"
-DATA = ROOT / "benchmarks" / "data"
 MODES = ("bm25", "dense", "rrf", "hybrid")
 SETS = ("dev", "consumer", "seed", "near")  # what --sets chooses among
 CONSUMER = {"MEDIQA": "mediqa.jsonl", "LiveQA train": "liveqa-train.jsonl"}
-
-
-def open_bot(corpus: Path, name: str, embedder: SentenceTransformerEmbedder, store: str = "faiss", **overrides: object) -> Bot:
-    if store == "milvus":  # the same index with its vectors moved into Milvus Lite (no re-embedding: they are reused)
-        overrides |= {"vector_store": "milvus", "milvus_uri": str(CACHE / f"{name}-milvus.db")}
-        build(Settings.load(corpus=corpus, index=CACHE / name), embedder, progress=True)
-        if not (CACHE / f"{name}-milvus").exists():
-            shutil.copytree(CACHE / name, CACHE / f"{name}-milvus", symlinks=True)
-        name = f"{name}-milvus"
-    settings = Settings.load(corpus=corpus, index=CACHE / name, **overrides)
-    report = build(settings, embedder, progress=True)
-    print(f"{name}: {report.passages} passages ({report.embedded} embedded, {report.seconds:.0f} s)", file=sys.stderr)
-    return Bot.load(settings=settings, embedder=embedder)
 
 
 def best_scores(bot: Bot, questions: list[str]) -> list[float]:

@@ -20,7 +20,6 @@ Writes benchmarks/results/safety.md and safety.json.
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -28,17 +27,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
 
 import re  # noqa: E402
 
+from benchmarks.common import EVAL, RESULTS  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 from bot.locale import Locales  # noqa: E402
 from bot.safety import detect  # noqa: E402
 
-EVAL = Path(__file__).resolve().parents[2] / "shared" / "eval"
 HELDOUT = ROOT / "benchmarks" / "data" / "safety_heldout.json"
-RESULTS = ROOT / "benchmarks" / "results"
 KINDS = ("emergency", "poisoning", "crisis")
 
 Detector = Callable[[str], str | None]

@@ -21,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.quality import CACHE, EVAL, open_bot  # noqa: E402
+from benchmarks.common import CACHE, EVAL, open_bot  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 

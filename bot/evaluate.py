@@ -58,7 +58,7 @@ def seed_verdict(query: dict[str, Any], result: dict[str, Any]) -> str | None:
     return None
 
 
-def _same_doc(gold: str, doc: str) -> bool:
+def same_doc(gold: str, doc: str) -> bool:
     # gold paths may be relative to a folder above the corpus ("corpus/1_x/0001.md")
     return gold == doc or gold.endswith("/" + doc)
 
@@ -121,14 +121,14 @@ def rank_metrics(bot: Bot, queries: Iterable[dict[str, Any]], *, mode: Mode | No
     for q in queries:
         n += 1
         sections = sections_ranked(bot, q["question"], mode=mode)
-        rank = next((i for i, (d, s) in enumerate(sections, 1) if _same_doc(q["doc"], d) and s == q["section"]), None)
+        rank = next((i for i, (d, s) in enumerate(sections, 1) if same_doc(q["doc"], d) and s == q["section"]), None)
         if rank:
             totals["hit@1"] += rank == 1
             totals["hit@5"] += rank <= 5
             totals["hit@10"] += 1
             totals["mrr@10"] += 1 / rank
             totals["ndcg@10"] += 1 / math.log2(rank + 1)
-        totals["doc_hit@5"] += any(_same_doc(q["doc"], d) for d, _ in sections[:5])
+        totals["doc_hit@5"] += any(same_doc(q["doc"], d) for d, _ in sections[:5])
     return {"queries": n, **{k: round(v / max(n, 1), 4) for k, v in totals.items()}}
 
 
