@@ -89,9 +89,9 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import app
+    from .chat import main  # Gradio is imported only to serve
 
-    app.main(_settings(args))
+    main(_settings(args))
     return 0
 
 

@@ -1,7 +1,7 @@
 """The HTTP side of the web app: `POST /api/ask` (with its OpenAPI description) and the headers
 that say who may embed the chat.
 
-`create_api` returns a FastAPI app; `app.py` mounts the Gradio chat on it, so the JSON API,
+`create_api` returns a FastAPI app; `bot/chat.py` mounts the Gradio chat on it, so the JSON API,
 its documentation (`/docs`, `/openapi.json`) and the chat share one server. The reply is
 exactly `Answer.to_dict()`, the JSON of DESIGN.md; a malformed request gets a 422 with a JSON
 body saying which field is wrong. A client over its rate limit gets 429 with Retry-After and

@@ -45,3 +45,13 @@ def test_the_import_reader_sees_the_imports():
 def test_answering_knows_neither_the_index_nor_a_store():
     below = reach(imports(), "answer")
     assert not below & {"index", "store", "milvus_store", "lexical", "passages", "embed", "onnx_embed"}, below
+
+
+def test_the_web_page_is_in_the_package_and_gradio_only_there():
+    uses = sorted(p.name for p in PACKAGE.glob("*.py")
+                  if any(isinstance(n, (ast.Import, ast.ImportFrom)) and "gradio" in ast.unparse(n)
+                         for n in ast.walk(ast.parse(p.read_text("utf-8")))))
+    assert uses == ["chat.py"]
+    top = [n for n in ast.walk(ast.parse((PACKAGE / "cli.py").read_text("utf-8"))) if isinstance(n, ast.Import)]
+    assert not any(alias.name == "app" for n in top for alias in n.names)  # the CLI serves through bot.chat
+    assert "chat" in imports()["cli"]

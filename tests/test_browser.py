@@ -28,8 +28,8 @@ import pytest
 from conftest import ROOT, SEED_CORPUS
 from test_web import live_server
 
-from app import create_app
 from bot import Bot, Settings
+from bot.chat import create_app
 from bot.feedback import FeedbackLog
 from bot.index import build
 

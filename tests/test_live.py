@@ -18,8 +18,8 @@ import pytest
 from conftest import ROOT
 from fastapi.testclient import TestClient
 
-from app import create_app
 from bot import IndexMissingError
+from bot.chat import create_app
 from bot.errors import VectorStoreError
 from bot.feedback import FeedbackLog
 from bot.index import build

@@ -24,8 +24,8 @@ import pytest
 from conftest import ROOT
 from test_web import live_server
 
-from app import create_app
 from bot import Settings
+from bot.chat import create_app
 from bot.feedback import FeedbackLog
 from bot.index import build
 from bot.live import LiveBot

@@ -156,7 +156,7 @@ def test_answer_in_a_network_namespace_with_only_loopback(seed_index):
 
 
 def test_no_module_opens_a_socket_or_names_a_host():
-    """A cheap guard on the source: the bot's package has no networking code (the web app is app.py and bot/web.py)."""
+    """A cheap guard on the source: the bot's package has no networking code (the web app is bot/chat.py and bot/web.py)."""
     for path in (ROOT / "bot").glob("*.py"):
         if path.name == "web.py":
             continue

@@ -22,8 +22,8 @@ from conftest import SEED_CORPUS, FakeEmbedder
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app import Chat, create_app, render
 from bot import Bot, ConfigError, Settings
+from bot.chat import Chat, create_app, render
 from bot.feedback import FeedbackLog
 from bot.index import build
 from bot.service import Service

@@ -22,8 +22,8 @@ from conftest import SEED_CORPUS, FakeEmbedder
 from fastapi.testclient import TestClient
 from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, question
 
-from app import Chat, create_app
 from bot import Bot, Settings
+from bot.chat import Chat, create_app
 from bot.feedback import FeedbackLog
 from bot.guard import RateLimiter, client_address
 from bot.index import build
