@@ -2,13 +2,16 @@
 
 All are frozen dataclasses and carry their provenance end to end: a ranked hit still knows
 its document, title, section, URL and character offsets, so every quote can be traced back.
-`Answer.to_dict()` is the JSON contract of DESIGN.md; nothing else defines that shape.
+`Answer.to_dict()` is the JSON contract of DESIGN.md, built through `contract.AnswerOut`, the one
+description of that shape (the web API's OpenAPI shows the same models).
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
+
+from .contract import AnswerOut, PartOut, PassageOut, SafetyOut
 
 Status = Literal["answered", "no_answer", "invalid"]
 SafetyKind = Literal["emergency", "crisis"]
@@ -139,31 +142,19 @@ class Answer:
         1..n across the whole reply, so every [n] in the markdown is one passage) and "uncovered"
         is what `uncovered` is for a one-question reply. With parts, the top-level `status` is
         "answered" when any part is, else "no_answer", and the top-level `uncovered` is null."""
-        return {
-            "question": self.question,
-            "status": self.status,
-            "safety": None if self.safety is None else asdict(self.safety),
-            "passages": [
-                {
-                    "rank": h.rank,
-                    "score": round(h.score, 4),
-                    "text": h.passage.text,
-                    "highlights": [list(span) for span in h.highlights],
-                    "doc": h.passage.doc,
-                    "title": h.passage.title,
-                    "section": h.passage.section,
-                    "url": h.passage.url,
-                    "start": h.passage.start,
-                    "end": h.passage.end,
-                }
-                for h in self.hits
-            ],
-            "markdown": self.markdown,
-            "disclaimer": self.disclaimer,
-            "language": self.language,
-            "uncovered": self.uncovered,
-            "parts": None if self.parts is None else [
-                {"question": p.question, "status": p.status, "passages": list(p.ranks), "uncovered": p.uncovered}
-                for p in self.parts
-            ],
-        }
+        return AnswerOut(
+            question=self.question,
+            status=self.status,
+            safety=None if self.safety is None else SafetyOut(kind=self.safety.kind, message=self.safety.message),
+            passages=[PassageOut(rank=h.rank, score=round(h.score, 4), text=h.passage.text,
+                                 highlights=[list(span) for span in h.highlights], doc=h.passage.doc,
+                                 title=h.passage.title, section=h.passage.section, url=h.passage.url,
+                                 start=h.passage.start, end=h.passage.end) for h in self.hits],
+            markdown=self.markdown,
+            disclaimer=self.disclaimer,
+            language=self.language,
+            uncovered=self.uncovered,
+            parts=None if self.parts is None else [
+                PartOut(question=p.question, status=p.status, passages=list(p.ranks), uncovered=p.uncovered)
+                for p in self.parts],
+        ).model_dump()

@@ -30,6 +30,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .config import Settings
+from .contract import AnswerOut
 from .errors import ConfigError
 from .guard import Guard
 from .service import Service
@@ -73,48 +74,6 @@ class AskRequest(BaseModel):
     @classmethod
     def _history_unicode(cls, v: list[str | Turn]) -> list[str | Turn]:
         return [valid_unicode(t) if isinstance(t, str) else t for t in v]
-
-
-class SafetyOut(BaseModel):
-    kind: Literal["emergency", "crisis"]
-    message: str = Field(description="Markdown; shown first")
-
-
-class PassageOut(BaseModel):
-    rank: int
-    score: float = Field(description="cosine similarity of question and passage")
-    text: str = Field(description="verbatim passage; text == document[start:end]")
-    highlights: list[list[int]] = Field(description="[start, end) spans of the best sentences inside text")
-    doc: str = Field(description="path relative to the corpus folder")
-    title: str
-    section: str
-    url: str | None
-    start: int
-    end: int
-
-
-class PartOut(BaseModel):
-    question: str = Field(description="one question of the message, as typed")
-    status: Literal["answered", "no_answer"]
-    passages: list[int] = Field(description="ranks of this question's quotes in the answer's passages")
-    uncovered: dict[str, str] | None = Field(description="as the answer's uncovered, for this question")
-
-
-class AnswerOut(BaseModel):
-    """The JSON of an answer (DESIGN.md)."""
-
-    question: str
-    status: Literal["answered", "no_answer", "invalid"]
-    safety: SafetyOut | None
-    passages: list[PassageOut]
-    markdown: str = Field(description="what the chat shows: notice, quotes, [n] citations, sources, disclaimer")
-    disclaimer: str
-    language: str = Field(description="language of the reply's own texts (the question's when a locale has it): en, es…")
-    uncovered: dict[str, str] | None = Field(description=(
-        'when the documents hold the topic but not what is asked: {"topic": "Klonopin", "asked": "pregnancy"}'))
-    parts: list[PartOut] | None = Field(description=(
-        "null for one question; for a message holding several, each question in order with its own "
-        "quotes (ranks into passages, numbered across the answer) or what is not covered"))
 
 
 def create_api(service: Service, settings: Settings) -> FastAPI:

@@ -12,8 +12,8 @@ import re
 import pytest
 from hostile import assert_inert, untrusted
 
+from bot.contract import AnswerOut
 from bot.dialogue import classify, contextualize, questions, title_words
-from bot.web import AnswerOut
 
 TOPICS = title_words(["Facts About Klonopin Addiction Treatment"])
 WITHDRAWAL = "What are the withdrawal symptoms of Klonopin?"

@@ -24,11 +24,12 @@ from fastapi.testclient import TestClient
 
 from bot import Bot, ConfigError, Settings
 from bot.chat import Chat, create_app, render
+from bot.contract import AnswerOut
 from bot.feedback import FeedbackLog
 from bot.index import build
 from bot.service import Service
 from bot.sources import Sources
-from bot.web import AnswerOut, cors_regex, frame_ancestors
+from bot.web import cors_regex, frame_ancestors
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
 KEYS = ["question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered",
