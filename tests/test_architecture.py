@@ -55,3 +55,24 @@ def test_the_web_page_is_in_the_package_and_gradio_only_there():
     top = [n for n in ast.walk(ast.parse((PACKAGE / "cli.py").read_text("utf-8"))) if isinstance(n, ast.Import)]
     assert not any(alias.name == "app" for n in top for alias in n.names)  # the CLI serves through bot.chat
     assert "chat" in imports()["cli"]
+
+
+#: the package in layers, lowest first: a module imports only from its own layer or lower ones
+#: (README "Architecture"); a new module must be given its layer here
+LAYERS = {
+    "foundations": {"errors", "schema", "contract", "text", "language", "safety", "config"},
+    "documents, models and stores": {"ingest", "chunk", "passages", "lexical", "embed", "onnx_embed", "store",
+                                     "milvus_store", "safety_rules", "locale", "query", "dialogue", "feedback", "guard"},
+    "the index": {"index"},
+    "answering": {"retrieve", "coverage", "answer", "sources"},
+    "the bot": {"pipeline", "evaluate", "live"},
+    "doors": {"service", "web", "chat", "cli", "__main__", "__init__"},
+}
+
+
+def test_every_module_imports_only_its_own_layer_or_lower_ones():
+    graph = imports()
+    level = {m: i for i, modules in enumerate(LAYERS.values()) for m in modules}
+    assert set(graph) == set(level), f"modules without a layer: {set(graph) - set(level)}; gone: {set(level) - set(graph)}"
+    upward = [(m, n) for m, below in graph.items() for n in below if level[n] > level[m]]
+    assert not upward, f"imports that go up a layer: {upward}"
