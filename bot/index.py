@@ -42,7 +42,7 @@ from . import passages as table
 from . import store as stores
 from .chunk import chunk_document
 from .config import Settings
-from .embed import Embedder, file_sha256
+from .embed import Embedder
 from .errors import (
     REBUILD,
     CorpusError,
@@ -55,6 +55,7 @@ from .errors import (
 from .ingest import iter_files, load_corpus, problem
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
+from .model_files import file_sha256
 from .schema import Passage
 from .store import FaissStore, VectorStore
 from .text import ANALYZER, WORD

@@ -218,7 +218,7 @@ def _truncate(folder: Path, name: str) -> None:
 
 def _rehash(folder: Path, name: str) -> None:
     """Damage that the manifest's hashes do not see: the files must still describe the index."""
-    from bot.embed import file_sha256
+    from bot.model_files import file_sha256
 
     edit_manifest(folder, lambda m: m["artifacts"].update({name: file_sha256(folder / name)}))
 
