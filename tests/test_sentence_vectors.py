@@ -173,8 +173,7 @@ def test_switching_the_store_moves_the_sentence_vectors_without_embedding(settin
 
 
 def test_milvus_versions_keep_and_retire_their_sentence_collections_with_them(settings, fake):
-    from bot.milvus_store import MilvusStore
-    from bot.store import collection_name
+    from bot.milvus_store import MilvusStore, collection_name
 
     settings = use_store(settings, "milvus")
     reports = [build(settings, fake)]
