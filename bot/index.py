@@ -9,9 +9,10 @@ passage), `passages.jsonl` and `offsets.npy` (line i = passage i, read on demand
 chunking, where the vectors are, a hash of every source file and artifact, counts, build
 time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
 version instead (and the sentence vectors in a second one beside it), and the folder keeps the
-rest. A build takes a lock, writes a new version folder, then swaps the symlink with one
-`rename`, so a reader sees the old index or the new one and never half of one, and a build
-killed midway leaves the old one serving.
+rest. Whatever differs by store kind (its files here, create, open, publish) is asked of the
+store's backend, which `stores.py` picks. A build takes a lock, writes a new version folder,
+then swaps the symlink with one `rename`, so a reader sees the old index or the new one and
+never half of one, and a build killed midway leaves the old one serving.
 
 Vectors are cached by the content hash of what was embedded: an unchanged corpus is not
 embedded at all, and an edited document re-embeds only its changed passages. A passage's
@@ -37,12 +38,10 @@ from typing import Any
 
 import numpy as np
 
-from . import chunk
-from . import passages as table
-from . import store as stores
+from . import chunk, stores
 from .chunk import chunk_document
 from .config import Settings
-from .embed import Embedder, file_sha256
+from .embed import Embedder
 from .errors import (
     REBUILD,
     CorpusError,
@@ -55,8 +54,9 @@ from .errors import (
 from .ingest import iter_files, load_corpus, problem
 from .lexical import FILES as LEXICAL_FILES
 from .lexical import LexicalIndex
+from .model_files import file_sha256
 from .schema import Passage
-from .store import FaissStore, VectorStore
+from .store import StoreBackend, VectorStore
 from .text import ANALYZER, WORD
 
 #: 4: sentence vectors stored beside the passage vectors
@@ -78,9 +78,8 @@ _COMMON = (KEYS, "words.json", OUTLINE, *(f"{LEXICAL}/{name}" for name in LEXICA
 
 def artifacts(store: dict[str, Any]) -> tuple[str, ...]:
     """The files of a version folder, by where its vectors and texts live."""
-    local = (stores.FILE, stores.SENTENCES, stores.SENTENCE_OFFSETS, table.TEXTS, table.OFFSETS) \
-        if store.get("kind") == "faiss" else ()
-    return (*local, *_COMMON)
+    backend = stores.find(store)
+    return (*(backend.files if backend else ()), *_COMMON)
 
 
 @dataclass(frozen=True)
@@ -94,30 +93,6 @@ class BuildReport:
     seconds: float
     sentences: int = 0  # sentence vectors in the index
     sentences_embedded: int = 0  # distinct sentence texts sent to the model in this build
-
-
-class StorePassages(Sequence[Passage]):
-    """The passages of a store that keeps them beside the vectors (Milvus): read by id on demand."""
-
-    def __init__(self, store: VectorStore, n: int) -> None:
-        self.store, self.n = store, n
-
-    def __len__(self) -> int:
-        return self.n
-
-    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
-        if isinstance(i, slice):
-            return self.get(range(*i.indices(self.n)))
-        if not -self.n <= i < self.n:
-            raise IndexError(f"passage {i} out of range (0 … {self.n - 1})")
-        return self.get([i % self.n])[0]
-
-    def get(self, ids: Sequence[int]) -> list[Passage]:
-        return list(self.store.passages(list(ids)) or ())
-
-    def __iter__(self):  # type: ignore[no-untyped-def]
-        for start in range(0, self.n, 1000):
-            yield from self.get(range(start, min(start + 1000, self.n)))
 
 
 @dataclass(frozen=True)
@@ -171,7 +146,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         _remove_leftovers(root)
         hashes = corpus_hashes(settings.corpus, settings.max_file_mb)
         wanted = expected_settings(settings, embedder)
-        stores.preflight(settings)
+        backend = stores.configured(settings)
+        backend.preflight(settings)
         old = _try_load(root, settings)
         if old and old.manifest["settings"] == wanted and old.manifest["files"] == hashes and _same_store(old, settings):
             counts = old.manifest["counts"]
@@ -204,7 +180,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
                 "counts": {"documents": len(docs), "passages": len(passages), "sentences": n_sentences},
                 "languages": {d: languages[d] for d in docs if d in languages},  # documents declaring one
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            }, stores.create(settings, name, vectors))
+            }, backend, backend.create(settings, name, vectors))
         except BaseException:  # a full disk, an interrupt: leave no half-written folder behind
             shutil.rmtree(tmp, ignore_errors=True)
             raise
@@ -257,8 +233,8 @@ def _reusable(root: Path, old: Index | None, wanted: dict[str, Any], needed: set
             with (folder / "passages.jsonl").open(encoding="utf-8") as f:
                 keys = [_key(Passage.from_json(json.loads(line))) for line in f]
         rows = {k: i for i, k in enumerate(keys) if k in needed}
-        described = manifest.get("store", {"kind": "faiss", "type": "flat"})
-        store = old.store if old else stores.open_store(folder, described, settings)
+        described = manifest.get("store", stores.UNRECORDED)
+        store = old.store if old else stores.of(described).open(folder, described, settings)
         if store.count() != len(keys):
             return {}, {}
         ids = sorted(rows.values())
@@ -317,12 +293,10 @@ def _embed_float16(embedder: Embedder, texts: list[str], progress: bool) -> np.n
 
 
 def _write(folder: Path, passages: list[Passage], keys: list[bytes], vectors: np.ndarray, sentences: list[np.ndarray],
-           manifest: dict[str, Any], store: VectorStore) -> None:
+           manifest: dict[str, Any], backend: StoreBackend, store: VectorStore) -> None:
     folder.mkdir()
     store.add(np.arange(len(passages)), vectors, passages, sentences)
-    if isinstance(store, FaissStore):
-        store.save(folder)
-        table.write(folder, passages)
+    backend.write(store, folder, passages)
     np.save(folder / KEYS, np.frombuffer(b"".join(keys), dtype=np.uint8).reshape(len(keys), 16))
     words: Counter[str] = Counter()
     outline: dict[str, dict[str, None]] = {}
@@ -351,7 +325,7 @@ def _publish(root: Path, version: Path, settings: Settings) -> None:
     for stale in root.iterdir():  # keep the new version and the one readers may still hold
         if stale.is_dir() and stale.name.startswith(("v-", ".build-")) and stale.resolve() not in keep:
             shutil.rmtree(stale, ignore_errors=True)
-    stores.publish(settings, version.name, {p.name for p in keep if p is not None})
+    stores.configured(settings).publish(settings, version.name, {p.name for p in keep if p is not None})
 
 
 def _remove_leftovers(root: Path) -> None:
@@ -434,8 +408,9 @@ def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) ->
     try:
         n = counts["passages"]
         passages: Sequence[Passage]
-        store = stores.open_store(folder, where, settings)
-        passages = table.PassageTable(folder) if where.get("kind") == "faiss" else StorePassages(store, n)
+        backend = stores.of(where)
+        store = backend.open(folder, where, settings)
+        passages = backend.passages(folder, store, n)
         lexical = LexicalIndex.load(folder / LEXICAL)
         words = json.loads((folder / "words.json").read_text(encoding="utf-8"))
         outline = tuple((t, tuple(s)) for t, s in json.loads((folder / OUTLINE).read_text(encoding="utf-8")))
@@ -448,6 +423,6 @@ def load(root: Path, *, settings: Settings, embedder: Embedder | None = None) ->
     if (found := store.sentence_count()) != counts.get("sentences"):
         raise IndexCorruptError(f"{folder} holds {found} sentence vectors, its manifest says {counts.get('sentences')}:"
                                 f" {REBUILD}")
-    if isinstance(store, FaissStore) and store.dim != manifest.get("dim"):  # the model is checked by name and hash above
-        raise IndexCorruptError(f"{folder} holds vectors of dimension {store.dim}, not {manifest.get('dim')}: {REBUILD}")
+    if wrong := backend.problem(store, manifest):  # the model is checked by name and hash above
+        raise IndexCorruptError(f"{folder} {wrong}: {REBUILD}")
     return Index(folder, manifest, passages, store, lexical, words, outline)

@@ -25,7 +25,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import store as stores
+from . import stores
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import BotError, VectorStoreError
@@ -43,15 +43,9 @@ class StoreDownError(VectorStoreError):
 def published(settings: Settings, root: Path | None = None) -> str | None:
     """The name of the version folder that should be served now (None: nothing built yet)."""
     root = root or settings.index
-    where = stores.wanted(settings)
-    if where["kind"] == "milvus":
-        from .milvus_store import aliased
-
-        collection = aliased(where["uri"], where["alias"], settings.milvus_token)
-        if collection is not None:
-            version = stores.version_of(where["alias"], collection)
-            if (root / version / "manifest.json").is_file():
-                return version
+    version = stores.configured(settings).published(settings)  # Milvus: the version its alias names
+    if version is not None and (root / version / "manifest.json").is_file():
+        return version
     link = root / CURRENT
     return os.readlink(link) if link.is_symlink() else None
 

@@ -42,6 +42,10 @@ Milvus Lite lets one process at a time open a `.db`: a second process (an index 
 app runs) is refused with a `VectorStoreError` that says so. To share one, serve it
 (`milvus-lite server --data-dir PATH.db --port 19530`) and point every process at that URI.
 
+`MilvusBackend` is Milvus's `store.StoreBackend`, what the index does with it: a build creates
+version v-… as collection `collection_name(alias, "v-…")`, publishes it by moving the alias and
+drops the collections of versions no reader holds; a replica serves the version the alias names.
+
 `describe()` never holds the token, nor a password written into the URI (give credentials as the
 token). Every failure to connect or request is a `VectorStoreError` naming the URI; pymilvus is imported
 only when a store is made, so importing this module costs nothing.
@@ -61,10 +65,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 
-from .config import prepare_environment
-from .errors import REBUILD, VectorStoreError
+from .config import Settings, prepare_environment
+from .errors import REBUILD, ConfigError, VectorStoreError
 from .schema import Passage
-from .store import checked_sentences
+from .store import StorePassages, VectorStore, checked_sentences
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach the server: a dead one fails fast
 REQUEST_TIMEOUT = 120.0  # seconds for one request that writes (a batch insert, a flush, loading a collection)
@@ -134,6 +138,16 @@ def check(uri: str, token: str = "") -> None:
     """Connect once and let go: a build calls this before embedding, so an unreachable Milvus
     fails in seconds, not after the corpus was embedded."""
     _connect(uri, token).close()
+
+
+def collection_name(alias: str, version: str) -> str:
+    """The collection of index version `version` (a folder name such as `v-…`) under `alias`: `<alias>_v_…`."""
+    return f"{alias}_{version.replace('-', '_')}"
+
+
+def version_of(alias: str, collection: str) -> str:
+    """The version folder whose collection is `collection` (the inverse of `collection_name`)."""
+    return collection.removeprefix(f"{alias}_").replace("_", "-")
 
 
 class MilvusStore:
@@ -604,3 +618,61 @@ def _described_index(client: Any, collection: str) -> dict[str, Any]:
     skip = {"index_type", "metric_type", "field_name", "index_name", "total_rows", "indexed_rows", "pending_index_rows",
             "state"}
     return {"type": info.get("index_type", "FLAT"), **{k: v for k, v in info.items() if k not in skip}}
+
+
+class MilvusBackend:
+    """Milvus keeps vectors and passages in a collection per version, outside the version folder
+    (which holds no store file); an alias names the published one."""
+
+    kind = "milvus"
+    files: tuple[str, ...] = ()
+
+    def wanted(self, settings: Settings) -> dict[str, Any]:
+        if not settings.milvus_uri:
+            raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
+                              "or http://host:19530 (a Milvus server)")
+        return {"kind": self.kind, "uri": settings.milvus_uri, "alias": settings.milvus_collection}
+
+    def location(self, described: dict[str, Any]) -> dict[str, Any]:
+        """A collection is named `<alias>_v_<version>`."""
+        return {"kind": self.kind, "uri": described.get("uri"),
+                "alias": str(described.get("collection")).rsplit("_v_", 1)[0]}
+
+    def preflight(self, settings: Settings) -> None:
+        check(self.wanted(settings)["uri"], settings.milvus_token)
+
+    def create(self, settings: Settings, version: str, vectors: np.ndarray) -> MilvusStore:
+        where = self.wanted(settings)
+        return MilvusStore.create(where["uri"], collection_name(where["alias"], version), vectors.shape[1],
+                                  token=settings.milvus_token)
+
+    def open(self, folder: Path, described: dict[str, Any], settings: Settings) -> MilvusStore:
+        return MilvusStore.open(described["uri"], described["collection"], token=settings.milvus_token)
+
+    def write(self, store: VectorStore, folder: Path, passages: Sequence[Passage]) -> None:
+        """`add` stored vectors and passages in the collections: nothing goes into the folder."""
+
+    def passages(self, folder: Path, store: VectorStore, n: int) -> Sequence[Passage]:
+        return StorePassages(store, n)
+
+    def problem(self, store: VectorStore, manifest: dict[str, Any]) -> str | None:
+        """The collection's schema holds the dimension, and `open` read it from there."""
+        return None
+
+    def publish(self, settings: Settings, version: str, keep: set[str]) -> None:
+        """Point the alias at the new version's collection (and `<alias>_sentences` at its sentence
+        collection) and drop the collections, passages and sentences, of versions that no reader
+        holds any more."""
+        where = self.wanted(settings)
+        new = MilvusStore.open(where["uri"], collection_name(where["alias"], version), token=settings.milvus_token)
+        new.set_alias(where["alias"])
+        kept = {collection_name(where["alias"], v) for v in keep}
+        for name in new.collections():  # a version's sentence collection goes with it, or alone if left over
+            if name.startswith(f"{where['alias']}_v_") and name.removesuffix(SENTENCE_SUFFIX) not in kept:
+                drop_collection(where["uri"], name.removesuffix(SENTENCE_SUFFIX), token=settings.milvus_token)
+
+    def published(self, settings: Settings) -> str | None:
+        """The version whose collection the alias names now (None: no alias yet)."""
+        where = self.wanted(settings)
+        collection = aliased(where["uri"], where["alias"], settings.milvus_token)
+        return None if collection is None else version_of(where["alias"], collection)

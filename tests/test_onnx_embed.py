@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from bot import ModelError, onnx_embed
-from bot.embed import BUNDLED_SHA256
+from bot.model_files import BUNDLED_SHA256
 from bot.onnx_embed import OnnxEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]

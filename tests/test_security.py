@@ -17,7 +17,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from bot import Bot, ModelError
-from bot.embed import BUNDLED_SHA256, SentenceTransformerEmbedder
+from bot.embed import SentenceTransformerEmbedder
+from bot.model_files import BUNDLED_SHA256
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What are the withdrawal symptoms of Klonopin?"

@@ -173,8 +173,7 @@ def test_switching_the_store_moves_the_sentence_vectors_without_embedding(settin
 
 
 def test_milvus_versions_keep_and_retire_their_sentence_collections_with_them(settings, fake):
-    from bot.milvus_store import MilvusStore
-    from bot.store import collection_name
+    from bot.milvus_store import MilvusStore, collection_name
 
     settings = use_store(settings, "milvus")
     reports = [build(settings, fake)]
@@ -218,7 +217,7 @@ def _truncate(folder: Path, name: str) -> None:
 
 def _rehash(folder: Path, name: str) -> None:
     """Damage that the manifest's hashes do not see: the files must still describe the index."""
-    from bot.embed import file_sha256
+    from bot.model_files import file_sha256
 
     edit_manifest(folder, lambda m: m["artifacts"].update({name: file_sha256(folder / name)}))
 
