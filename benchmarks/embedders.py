@@ -45,15 +45,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ["HF_HUB_OFFLINE"] = "1"
 
+from benchmarks.common import CACHE, EVAL, RESULTS  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.onnx_embed import OnnxEmbedder  # noqa: E402
 
-PASSAGES = ROOT / "benchmarks" / "cache" / "medquad-index" / "current" / "passages.jsonl"
-DEV = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "medquad" / "queries" / "dev.jsonl"
-ONNX_CACHE = ROOT / "benchmarks" / "cache" / "onnx"
-RESULTS = ROOT / "benchmarks" / "results"
+PASSAGES = CACHE / "medquad-index" / "current" / "passages.jsonl"
+DEV = EVAL / "medquad" / "queries" / "dev.jsonl"
+ONNX_CACHE = CACHE / "onnx"
 BACKENDS = ("torch", "onnx-fp32", "onnx-int8")
 LABELS = {"torch": "sentence-transformers (torch)", "onnx-fp32": "ONNX Runtime fp32", "onnx-int8": "ONNX Runtime int8"}
 COLD = {

@@ -34,8 +34,12 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-EVAL = ROOT.parent / "shared" / "eval"
-RESULTS = ROOT / "benchmarks" / "results" / "load.json"
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import EVAL  # noqa: E402
+from benchmarks.common import RESULTS as FOLDER  # noqa: E402
+
+RESULTS = FOLDER / "load.json"
 FALLBACK = ["What are the withdrawal symptoms of Klonopin?", "How is Klonopin addiction treated?",
             "what happens if someone stops klonopin all at once?", "Can you overdose on Klonopin?",
             "Is Klonopin addictive?", "What is clonazepam used for?"]

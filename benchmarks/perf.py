@@ -91,7 +91,7 @@ def bench_build(args: argparse.Namespace) -> dict[str, Any]:
     raw = SentenceTransformerEmbedder()
     raw.embed(["warm up the model"])
     began = time.perf_counter()
-    raw._model.encode(texts, batch_size=raw.batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    raw.model.encode(texts, batch_size=raw.batch_size, normalize_embeddings=True, convert_to_numpy=True)
     raw_s = time.perf_counter() - began
     return {"documents": report.documents, "passages": report.passages, "embedded": report.embedded,
             "embedder": type(embedder.inner).__name__, "build_s": round(build_s, 1), "embed_s": round(embedder.seconds, 1),

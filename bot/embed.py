@@ -61,7 +61,8 @@ class SentenceTransformerEmbedder:
         return self.files.weights_sha256
 
     @cached_property
-    def _model(self):  # type: ignore[no-untyped-def]
+    def model(self):  # type: ignore[no-untyped-def]
+        """The sentence-transformers model, loaded on first use after its weights pass the pin."""
         prepare_environment()
         self.weights_sha256  # noqa: B018 - check the pin before the weights are read
         from sentence_transformers import SentenceTransformer
@@ -75,17 +76,17 @@ class SentenceTransformerEmbedder:
 
     @property
     def dim(self) -> int:
-        return int(self._model.get_sentence_embedding_dimension())
+        return int(self.model.get_sentence_embedding_dimension())
 
     @property
     def max_seq_length(self) -> int:
-        return int(self._model.max_seq_length)
+        return int(self.model.max_seq_length)
 
     def count_tokens(self, text: str) -> int:
         return self.files.count_tokens(text)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
-        vectors = self._model.encode(
+        vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
