@@ -10,7 +10,7 @@ is searched through its locale's glossary, and answered in its own language.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
@@ -94,16 +94,19 @@ class Bot:
 
     def limited(self, question: str, seconds: int, page: str | None = None) -> Answer:
         """The reply to a question over the rate limit: the notice, and when to ask again."""
-        locale, notice = self.screen(question, page)
-        shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
-        return answer.invalid(shown, locale.rate_limited.format(seconds=seconds), locale, notice)
+        return self._unsearched(question, page, lambda locale: locale.rate_limited.format(seconds=seconds))
 
     def unavailable(self, question: str, page: str | None = None) -> Answer:
         """The reply when the documents cannot be searched (the vector store is down): the notice,
         which needs no search, and a request to ask again soon."""
+        return self._unsearched(question, page, lambda locale: locale.unavailable)
+
+    def _unsearched(self, question: str, page: str | None, reason: Callable[[Locale], str], *, cut: bool = False) -> Answer:
+        """A reply that searches nothing: the message's notice, if any, and `reason` in its locale,
+        under the question's first 200 characters ("…" when `cut` or longer)."""
         locale, notice = self.screen(question, page)
-        shown = clean_question(question[:200]) + ("…" if len(question) > 200 else "")
-        return answer.invalid(shown, locale.unavailable, locale, notice)
+        shown = clean_question(question[:200]) + ("…" if cut or len(question) > 200 else "")
+        return answer.invalid(shown, reason(locale), locale, notice)
 
     def coverage(self, searched: str, hits: Sequence[Hit]) -> coverage.Coverage:
         """What of the question the documents of the passages that would be quoted never use,
@@ -167,9 +170,8 @@ class Bot:
 
     def too_long(self, question: str, length: str, page: str | None = None) -> Answer:
         """The reply to a message over the size limit (`length`, as shown): the notice, and why."""
-        locale, notice = self.screen(question, page)
-        reason = locale.too_long.format(length=length, limit=f"{self.settings.max_question_chars:,}")
-        return answer.invalid(clean_question(question[:200]) + "…", reason, locale, notice)
+        limit = f"{self.settings.max_question_chars:,}"
+        return self._unsearched(question, page, lambda locale: locale.too_long.format(length=length, limit=limit), cut=True)
 
     def ask(self, question: str, history: Sequence[dialogue.Turn] = (), *, page: str | None = None) -> Answer:
         """Answer one message; `history` holds earlier turns (strings, or chat messages with
