@@ -101,6 +101,13 @@ class Settings:
     data: Path = Path("data")
     #: days the feedback log keeps an entry (older ones are dropped when the app starts); 0 keeps all
     log_days: int = 90
+    #: off: the feedback log keeps only statuses and citations, never the words of a question
+    log_questions: bool = True
+    #: password of the help-desk page /admin (HTTP Basic, any user name); never the public one; empty: no /admin
+    admin_auth: str = ""
+    #: a source reviewed more than this many months ago (or past its review_by date) is marked stale
+    #: in answers and on /admin; 0: only review_by dates count
+    stale_months: int = 0
     #: example questions shown in the chat, separated by "|"; empty: one per section heading of the documents
     examples: str = ""
     #: origins that may embed the chat, space-separated: CSP frame-ancestors for iframes, and the

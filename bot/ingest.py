@@ -196,6 +196,7 @@ def _read_markdown(raw: str, doc_id: str) -> Document:
         url=url,
         source=_scalar(meta.get("source")),
         reviewed=_scalar(meta.get("reviewed")),
+        review_by=_scalar(meta.get("review_by")),
         lang=language_code(meta.get("lang")),
     )
 

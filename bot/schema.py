@@ -37,7 +37,8 @@ class Document:
     sections: tuple[Section, ...]
     url: str | None = None
     source: str | None = None
-    reviewed: str | None = None
+    reviewed: str | None = None  # when the text was last reviewed, as written in its front matter
+    review_by: str | None = None  # when it should be reviewed again, as written
     lang: str | None = None  # its language ("es"), from front matter or <html lang>; None: the default locale's
 
 
