@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.config import prepare_environment
 from bot.embed import Embedder
-from bot.index import build
 
 prepare_environment()  # offline, as the package runs: nothing is downloaded
 

@@ -41,9 +41,10 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, EVAL, MEDQUAD, RESULTS  # noqa: E402
 from bot import Bot, Settings, answer  # noqa: E402
+from bot.build import build  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder, make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
-from bot.index import build, load  # noqa: E402
+from bot.index import load  # noqa: E402
 from bot.store import FLAT_MAX, FaissStore, choose  # noqa: E402
 
 CORPUS = MEDQUAD

@@ -44,8 +44,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _index(args: argparse.Namespace) -> int:
+    from .build import build
     from .embed import make_embedder
-    from .index import build
 
     settings = _settings(args)
     report = build(settings, make_embedder(settings), progress=True)

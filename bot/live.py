@@ -29,7 +29,8 @@ from . import stores
 from .config import Settings
 from .embed import Embedder, make_embedder
 from .errors import BotError, VectorStoreError
-from .index import CURRENT, load
+from .index import load
+from .layout import CURRENT
 from .pipeline import Bot
 
 log = logging.getLogger(__name__)

@@ -114,7 +114,7 @@ def real_embedder():
 @pytest.fixture(scope="session")
 def seed_index(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Path:
     """The shipped corpus indexed with the real bundled model, once per test session."""
-    from bot.index import build
+    from bot.build import build
 
     folder = tmp_path_factory.mktemp("seed") / "index"
     build(Settings.load(corpus=SEED_CORPUS, index=folder), real_embedder)

@@ -11,7 +11,7 @@ from conftest import use_store
 
 from bot import Bot, Settings
 from bot.answer import escape
-from bot.index import build
+from bot.build import build
 from bot.schema import Hit, Passage
 
 KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered", "parts"}

@@ -29,9 +29,9 @@ from conftest import ROOT, SEED_CORPUS
 from test_web import live_server
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.chat import create_app
 from bot.feedback import FeedbackLog
-from bot.index import build
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 

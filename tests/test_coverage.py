@@ -12,8 +12,8 @@ from conftest import SEED_CORPUS
 from shared_data import shared_file
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.coverage import Coverage, asked, check, declines, split, without
-from bot.index import build
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 

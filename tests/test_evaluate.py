@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.evaluate import evaluate, graded_metrics, graded_scores, index_doc, load_queries, sections_ranked, table
-from bot.index import build
 from bot.schema import Hit, Passage
 
 PAGES = {

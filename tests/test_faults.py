@@ -21,8 +21,9 @@ import pytest
 from conftest import SEED_CORPUS, FakeEmbedder
 
 from bot import Bot, IndexCorruptError, IndexMismatchError, Settings
+from bot.build import build
 from bot.errors import IndexFolderError
-from bot.index import build, load
+from bot.index import load
 
 ROOT = Path(__file__).resolve().parents[1]
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
@@ -131,7 +132,7 @@ KILLED_BUILD = r"""
 import os, signal, sys
 sys.path.insert(0, "tests")
 from conftest import FakeEmbedder
-import bot.index as index
+import bot.build as index
 from bot import Settings
 point, corpus, folder = sys.argv[1:4]
 
@@ -152,8 +153,8 @@ elif point == "swapping":  # the new `current` link made but not yet swapped in
     replace = os.replace
     os.replace = lambda src, dst: die() if str(dst).endswith("current") else replace(src, dst)
 elif point == "swapped":  # swapped in, old versions not yet removed, lock not released
-    publish = index._publish
-    index._publish = lambda *args: (publish(*args), die())
+    publish = index.publish
+    index.publish = lambda *args: (publish(*args), die())
 index.build(Settings.load(corpus=corpus, index=folder), Dying() if point == "embedding" else FakeEmbedder())
 """
 

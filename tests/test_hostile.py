@@ -22,7 +22,7 @@ from hostile import assert_inert, assert_valid_answer, load_cases, question, unt
 
 from bot import Bot, Settings
 from bot.answer import escape
-from bot.index import build
+from bot.build import build
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = load_cases()

@@ -98,7 +98,7 @@ def test_scripts_links_and_images_in_documents_are_quoted_as_inert_text(tmp_path
     # every passage quoted: no threshold, and no coverage check (a fake embedder has no meaning to compare)
     settings = Settings.load(corpus=corpus, index=tmp_path / "index", min_score=-1.0, top_k=10, coverage_max_words=0)
     fake = FakeEmbedder()
-    from bot.index import build
+    from bot.build import build
 
     report = build(settings, fake)
     assert report.skipped == () and report.documents == 3
@@ -207,7 +207,8 @@ def test_each_bad_file_is_skipped_with_a_warning_naming_it(messy_corpus, caplog)
 
 
 def test_the_rest_of_a_messy_corpus_is_indexed_and_stays_up_to_date(messy_corpus, tmp_path):
-    from bot.index import build, load
+    from bot.build import build
+    from bot.index import load
 
     settings = Settings.load(corpus=messy_corpus, index=tmp_path / "index")
     fake = FakeEmbedder()

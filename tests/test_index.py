@@ -7,7 +7,9 @@ import pytest
 from conftest import use_store
 
 from bot import IndexCorruptError, IndexLockedError, IndexMismatchError, IndexMissingError, Settings
-from bot.index import _BuildLock, build, load
+from bot.build import build
+from bot.index import load
+from bot.layout import BuildLock
 
 
 def test_round_trip(settings, fake):
@@ -98,7 +100,7 @@ def test_damaged_index_refused(settings, fake, damage):
 
 def test_second_build_refused_while_first_holds_lock(settings, fake):
     settings.index.mkdir(parents=True)
-    with _BuildLock(settings.index):
+    with BuildLock(settings.index):
         with pytest.raises(IndexLockedError, match="wait for that build"):
             build(settings, fake)
     assert build(settings, fake).passages > 0  # released afterwards

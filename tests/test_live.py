@@ -19,10 +19,10 @@ from conftest import ROOT
 from fastapi.testclient import TestClient
 
 from bot import IndexMissingError
+from bot.build import build
 from bot.chat import create_app
 from bot.errors import VectorStoreError
 from bot.feedback import FeedbackLog
-from bot.index import build
 from bot.live import LiveBot, published
 from bot.pipeline import Bot
 

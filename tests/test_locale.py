@@ -13,9 +13,9 @@ import pytest
 from conftest import SEED_CORPUS
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.errors import ConfigError
 from bot.feedback import FeedbackLog, report
-from bot.index import build
 from bot.ingest import read_document
 from bot.locale import BUNDLED, Locales, load_locale, translate
 

@@ -12,8 +12,9 @@ import pytest
 from conftest import ROOT, use_store
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.errors import VectorStoreError
-from bot.index import build, load
+from bot.index import load
 from bot.milvus_store import MilvusStore, collection_name
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"

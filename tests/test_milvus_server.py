@@ -25,9 +25,9 @@ from conftest import ROOT
 from test_web import live_server
 
 from bot import Settings
+from bot.build import build
 from bot.chat import create_app
 from bot.feedback import FeedbackLog
-from bot.index import build
 from bot.live import LiveBot
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"

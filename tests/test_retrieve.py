@@ -7,7 +7,8 @@ import pytest
 from conftest import use_store
 
 from bot import Settings
-from bot.index import build, load
+from bot.build import build
+from bot.index import load
 from bot.query import Query
 from bot.retrieve import Retriever
 

@@ -59,7 +59,7 @@ def seed_index_fake(tmp_path: Path) -> Path:
     from conftest import SEED_CORPUS, FakeEmbedder
 
     from bot import Settings
-    from bot.index import build
+    from bot.build import build
 
     build(Settings.load(corpus=SEED_CORPUS, index=tmp_path / "index"), FakeEmbedder())
     return tmp_path / "index"

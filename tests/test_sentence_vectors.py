@@ -19,10 +19,11 @@ import numpy as np
 import pytest
 from conftest import SEED_CORPUS, use_store
 
+import bot.build
 import bot.chunk
-import bot.index
 from bot import Bot, IndexCorruptError, IndexMismatchError, Settings
-from bot.index import build, load
+from bot.build import build
+from bot.index import load
 from bot.schema import Passage
 from bot.store import SENTENCE_OFFSETS, SENTENCES
 
@@ -108,8 +109,8 @@ def test_sentence_vectors_are_embedded_from_the_sentence_alone_at_build_time(set
 
 
 def test_a_passage_without_spans_is_one_sentence(settings, fake, monkeypatch):
-    split = bot.index.chunk_document
-    monkeypatch.setattr(bot.index, "chunk_document", lambda *a: [replace(p, sentences=()) for p in split(*a)])
+    split = bot.build.chunk_document
+    monkeypatch.setattr(bot.build, "chunk_document", lambda *a: [replace(p, sentences=()) for p in split(*a)])
     report = build(settings, fake)
     index = load(settings.index, embedder=fake, settings=settings)
     assert report.sentences == report.passages and all(not p.sentences for p in index.passages)

@@ -10,7 +10,8 @@ import pytest
 from conftest import unit_vectors
 
 from bot import Settings
-from bot.index import build, load
+from bot.build import build
+from bot.index import load
 from bot.passages import OFFSETS, TEXTS, PassageTable, write
 from bot.schema import Passage
 from bot.store import FLAT_MAX, FaissStore, choose

@@ -23,10 +23,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bot import Bot, ConfigError, Settings
+from bot.build import build
 from bot.chat import Chat, create_app, render
 from bot.contract import AnswerOut
 from bot.feedback import FeedbackLog
-from bot.index import build
 from bot.service import Service
 from bot.sources import Sources
 from bot.web import cors_regex, frame_ancestors

@@ -23,10 +23,10 @@ from fastapi.testclient import TestClient
 from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, question
 
 from bot import Bot, Settings
+from bot.build import build
 from bot.chat import Chat, create_app
 from bot.feedback import FeedbackLog
 from bot.guard import RateLimiter, client_address
-from bot.index import build
 from bot.service import Service
 
 CASES = load_cases()
