@@ -26,6 +26,7 @@ Left out: rotation across several files; the cross-process lock on Windows (thre
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -46,6 +47,7 @@ except ImportError:  # Windows: the lock holds between threads only
     fcntl = None  # type: ignore[assignment]
 
 FILE = "feedback.jsonl"
+log = logging.getLogger(__name__)
 Vote = Literal["up", "down"]
 
 
@@ -68,8 +70,18 @@ def record(answer: Answer, via: str, *, scrub: Scrub = scrub_identifiers, questi
 
 
 def private(rec: dict[str, Any], *, scrub: Scrub = scrub_identifiers, questions: bool = True) -> dict[str, Any]:
-    """`rec` with its words scrubbed of identifiers, or emptied with `questions=False`; the same keys."""
-    words: Scrub = scrub if questions else (lambda _: "")
+    """`rec` with its words scrubbed of identifiers, or emptied with `questions=False`; the same keys.
+    Words the scrubber fails on are logged as "" (never as typed), and the question is still answered."""
+    def words(text: str) -> str:
+        if not questions:
+            return ""
+        try:
+            return scrub(text)
+        except Exception as exc:  # no traceback: its message may hold the words
+            log.warning("feedback log: a question could not be scrubbed (%s), so it is logged without its words",
+                        type(exc).__name__)
+            return ""
+
     return {**rec, "question": words(str(rec.get("question") or "")),
             "unanswered_parts": [words(str(part)) for part in rec.get("unanswered_parts") or ()]}
 

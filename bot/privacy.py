@@ -19,7 +19,7 @@ What is found, and by what:
 - US social security numbers written 123-45-6789 or 123 45 6789, and any other run of nine or
   more digits (record, member and account numbers): plain patterns, no checksum exists.
 - web addresses keep their host only ("https://mychart.example.org/[path]"): a path or query
-  can hold a name, a token or a record number.
+  can hold a name, a token or a record number; one that cannot be read becomes [url].
 
 Ordinary health text is left alone: doses (2 mg, 0.5mg, 10-20 mg), ages, years, dates
 (2024-05-12, 12/05/2023), times (10:30), "24/7", blood pressure 120/80, short numbers (911, 988).
@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import phonenumbers
 from stdnum import iban, luhn
 
-_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"']+", re.IGNORECASE)
+_URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'\[\]]+", re.IGNORECASE)  # brackets: a placeholder's
 # WHATWG HTML "valid e-mail address", unanchored, \w for letters of every script
 _EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[^\W_](?:[\w-]{0,61}[^\W_])?(?:\.[^\W_](?:[\w-]{0,61}[^\W_])?)*")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
@@ -51,7 +51,7 @@ _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\d.])")
 _IPV6 = re.compile(r"(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
 _DIGITS = re.compile(r"(?<!\d)\d{9,}(?!\d)")
 _URL_END = ".,;:!?'\""
-_CLOSING = {")": "(", "]": "["}
+_CLOSING = {")": "(", "}": "{"}
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,14 @@ class Scrubber:
     regions: tuple[str, ...] = field(default=("US",))
 
     def __call__(self, text: str) -> str:
-        for found in reversed(self.find(text)):
-            text = text[:found.start] + found.replacement + text[found.end:]
+        """`text` with every identifier replaced, again until nothing more is found (a placeholder
+        next to other characters can make a new match), so scrubbing twice changes nothing more."""
+        for _ in range(5):
+            found = [f for f in self.find(text) if text[f.start:f.end] != f.replacement]  # a bare host stays
+            if not found:
+                break
+            for f in reversed(found):
+                text = text[:f.start] + f.replacement + text[f.end:]
         return text
 
     def find(self, text: str) -> list[Found]:
@@ -115,11 +121,12 @@ def _urls(text: str) -> list[Found]:
     for m in _URL.finditer(text):
         url = _url_end(m.group())
         schemed = "://" in url
-        parts = urlsplit(url if schemed else "http://" + url)
         try:
+            parts = urlsplit(url if schemed else "http://" + url)
             port = f":{parts.port}" if parts.port else ""
-        except ValueError:
-            port = ""
+        except ValueError:  # no address a browser would open ("www.[x]", a port of letters): all of it goes
+            found.append(Found("url", m.start(), m.start() + len(url), "[url]"))
+            continue
         shown = (f"{parts.scheme}://" if schemed else "") + (parts.hostname or "") + port  # no user:password@
         private = parts.path.strip("/") or parts.query or parts.fragment
         found.append(Found("url", m.start(), m.start() + len(url), shown + "/[path]" if private else url))

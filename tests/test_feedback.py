@@ -161,6 +161,15 @@ def test_the_scrubber_is_passed_in(tmp_path: Path):
     assert lines(FeedbackLog(tmp_path / "gb"))[0]["question"] == "ring [phone]"
 
 
+def test_a_question_the_scrubber_fails_on_is_logged_without_its_words(tmp_path: Path, caplog):
+    def broken(text: str) -> str:
+        raise ValueError("cannot read " + text)
+
+    rec = FeedbackLog(tmp_path, scrub=broken).ask(answer("call 555-123-4567", "no_answer"), "chat")
+    assert rec and rec["question"] == "" and lines(FeedbackLog(tmp_path))[0]["question"] == ""
+    assert "logged without its words" in caplog.text and "555" not in caplog.text
+
+
 def test_with_questions_off_the_log_keeps_statuses_and_citations_only(tmp_path: Path, capsys):
     from bot.schema import Part, Safety
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.privacy import Scrubber, scrub
 
@@ -37,6 +39,7 @@ from bot.privacy import Scrubber, scrub
     ("see https://user:pw@mychart.example.org:8443/patient/123?token=abc.", "see https://mychart.example.org:8443/[path]."),
     ("www.example.org/u/jane-smith", "www.example.org/[path]"),
     ("(see https://example.org/wiki/Foo_(bar)).", "(see https://example.org/[path])."),
+    ("http://host:port/x", "[url]"),
 ])
 def test_identifiers_become_placeholders(text: str, expected: str):
     assert scrub(text) == expected
@@ -91,3 +94,21 @@ def test_national_formats_of_other_regions_are_read_when_given():
     text = "ring 020 7946 0958"
     assert scrub(text) == text  # read as dialled in the US: not a number
     assert Scrubber(regions=("US", "GB"))(text) == "ring [phone]"
+
+
+PIECES = st.sampled_from([*"0123456789 -.()+@/:[]?#=abcxyzé,", "www.", "http://", "https://", "::", "+1 ", "1-800-", " mg",
+                          "[phone]"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_scrubbing_is_idempotent_on_any_mix_of_digits_and_separators(text: str):
+    """Never an error either: a question the scrubber chokes on would fail the person's request."""
+    once = scrub(text)
+    assert scrub(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Nd", "Cs"), blacklist_characters="@"), max_size=200))
+def test_text_without_digits_or_addresses_is_never_changed(text: str):
+    assert "://" in text or "www." in text.lower() or scrub(text) == text
