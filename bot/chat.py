@@ -335,7 +335,7 @@ def main(settings: Settings | None = None) -> None:
     logging.basicConfig(level=logging.INFO)
     settings = settings or Settings.load()
     frame_ancestors(settings.frame_ancestors)  # a bad value stops here, before the index is opened
-    feedback = FeedbackLog(settings.data)
+    feedback = FeedbackLog(settings.data, questions=settings.log_questions)
     if dropped := feedback.prune(settings.log_days):
         log.info("feedback log: dropped %d entries older than %d days", dropped, settings.log_days)
     live = LiveBot.open(settings).start()  # never builds: a missing index is an error saying how to build it

@@ -1,4 +1,4 @@
-"""`python -m bot index | ask | eval | serve | report` — the command-line contract of DESIGN.md.
+"""`python -m bot index | ask | eval | serve | report | forget` — the command-line contract.
 
 The library raises `BotError`s; this module turns them into one-line messages on stderr and
 exit code 2, so scripts can rely on the exit status and people read what to do.
@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import sys
+from datetime import date, datetime
 from pathlib import Path
 from typing import get_args
 
@@ -111,6 +112,27 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _forget(args: argparse.Namespace) -> int:
+    from .feedback import FeedbackLog
+
+    before = None if args.all else _day(args.before)
+    log = FeedbackLog(Settings.load(data=args.data).data)
+    if not log.path.is_file():
+        print(f"no feedback log at {log.path}: nothing to forget (pass --data or set BOT_DATA if it lives elsewhere)",
+              file=sys.stderr)
+        return 0
+    deleted = log.forget(before)
+    print(f"deleted {deleted} entries {'' if before is None else f'logged before {before} '}from {log.path}")
+    return 0
+
+
+def _day(text: str) -> date:
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").date()
+    except ValueError:
+        raise BotError(f"--before takes a day as YYYY-MM-DD (e.g. 2024-05-01), not {text!r}") from None
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description="Citation-first medical Q&A over a folder of documents.")
     sub = p.add_subparsers(required=True, metavar="COMMAND")
@@ -137,4 +159,10 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--top", type=int, default=20, help="questions listed per table (default 20)")
     rep.add_argument("--json", action="store_true", help="print the tables as JSON")
     rep.set_defaults(run=_report)
+    forget = sub.add_parser("forget", help="delete feedback log entries logged before a day, or all of them")
+    when = forget.add_mutually_exclusive_group(required=True)
+    when.add_argument("--before", metavar="YYYY-MM-DD", help="delete the entries logged before this day (UTC)")
+    when.add_argument("--all", action="store_true", help="delete every entry")
+    forget.add_argument("--data", help="folder holding feedback.jsonl (default data/, or BOT_DATA)")
+    forget.set_defaults(run=_forget)
     return p

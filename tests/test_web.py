@@ -100,6 +100,14 @@ def test_api_ask_logs_the_question_without_identifiers(client: TestClient, web_s
     assert "203.0.113" not in json.dumps(events) and "testclient" not in json.dumps(events)
 
 
+def test_api_ask_logs_the_question_scrubbed_and_answers_it_as_typed(client: TestClient, web_settings: Settings):
+    question = "Is banana bread good for gout? Reply to jane.doe@example.com or (555) 123-4567"
+    answer = client.post("/api/ask", json={"question": question}).json()
+    last = json.loads((web_settings.data / "feedback.jsonl").read_text().splitlines()[-1])
+    assert answer["question"] == question  # the answer is not changed, only the log
+    assert last["question"] == "Is banana bread good for gout? Reply to [email] or [phone]"
+
+
 @pytest.mark.parametrize("body", [
     b"", b"not json", b"[]", b"null", b'{"history": []}', b'{"question": 5}', b'{"question": null}',
     b'{"question": "hi", "history": "nope"}', b'{"question": "hi", "history": [{"role": "robot", "content": "x"}]}',
