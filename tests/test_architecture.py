@@ -65,11 +65,11 @@ LAYERS = {
     "foundations": {"errors", "schema", "contract", "text", "language", "safety", "config", "review"},
     "documents, models and stores": {"ingest", "chunk", "passages", "lexical", "model_files", "embed", "onnx_embed",
                                      "store", "milvus_store", "stores", "safety_rules", "locale", "query", "dialogue",
-                                     "feedback", "guard"},
+                                     "feedback", "guard", "insights"},
     "the index": {"index"},
     "answering": {"retrieve", "coverage", "answer", "sources"},
     "the bot": {"pipeline", "evaluate", "live"},
-    "doors": {"service", "web", "chat", "cli", "__main__", "__init__"},
+    "doors": {"service", "web", "chat", "cli", "__main__", "__init__", "admin"},
 }
 
 
