@@ -239,7 +239,7 @@ def _documents(data: Insights, stale_months: int) -> str:
         f'<td data-label="Reviewed" class="{"stale" if d.state == "stale" else ""}">'
         f'{escape(_review(d))}</td><td class="n" data-label="Answers">{d.answers}</td></tr>'
         for d in data.documents[:SHOWN * 10])
-    parts.append('<table id="documents"><thead><tr><th>Document</th><th>Reviewed</th><th>Answers that quoted it</th>'
+    parts.append('<table id="all-documents"><thead><tr><th>Document</th><th>Reviewed</th><th>Answers that quoted it</th>'
                  f"</tr></thead><tbody>{rows}</tbody></table>")
     return "".join(parts)
 
@@ -263,7 +263,7 @@ def chart(periods: tuple[Period, ...], width: int = 720, height: int = 220) -> s
     most = max(max(p.asked for p in periods), 1)
     most_votes = max(max(max(p.up, p.down) for p in periods), 1)
     slot = (width - left - right) / len(periods)
-    bar = max(slot * 0.7, 1)
+    bar = min(max(slot * 0.7, 1), 28)
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="chart-title" '
            f'xmlns="http://www.w3.org/2000/svg"><title id="chart-title">Questions, answered share and votes, '
            f"{periods[0].start} to {periods[-1].start}</title>",

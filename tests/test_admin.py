@@ -123,7 +123,7 @@ def test_the_page_shows_the_groups_votes_documents_and_counts_notices_apart(clie
     voted = html[html.index('id="voted"'):html.index('id="documents"')]
     assert "What are the withdrawal symptoms of Klonopin?" in voted and "(1 down, 0 up)" in voted
     assert "Klonopin withdrawal symptoms include insomnia" in voted  # the quote, read from the index
-    stale = html[html.index('id="stale"'):html.index('id="documents"', html.index('id="stale"'))]
+    stale = html[html.index('id="stale"'):html.index('id="all-documents"')]
     assert "Old Leaflet" in stale and "May 2020" in stale and "Facts About Klonopin" not in stale
     assert "<svg" in html and "http://www.w3.org/2000/svg" in html and "<script" not in html.replace("&lt;script", "")
 
