@@ -33,6 +33,7 @@ import gradio as gr
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 
+from .admin import AdminPage, mount_admin
 from .answer import escape
 from .config import Settings, prepare_environment
 from .feedback import FeedbackLog
@@ -269,6 +270,7 @@ def create_app(serving: Bot | LiveBot, settings: Settings | None = None, feedbac
     def web_component() -> FileResponse:
         return FileResponse(script, media_type="text/javascript")
 
+    mount_admin(api, AdminPage(lambda: service.bot, feedback, settings), settings.admin_auth)  # before the chat at /
     chat = Chat(service, settings.corpus)
     common: dict[str, Any] = {"theme": THEME, "ssr_mode": False, "run_history": False, "mcp_server": False,
                               "server_name": settings.host, "server_port": settings.port, "js": SCROLL_JS}

@@ -14,8 +14,9 @@ existed, or while questions were logged, are not rewritten: `forget` is the way 
 
 `report` turns the log into what the help desk acts on: the most frequent questions the
 documents could not answer, and the most down-voted ones. Messages that got an emergency or
-crisis notice are counted apart, never listed among "documents to add": what such a person
-needed was the helpline, not a document.
+crisis notice are counted apart, never listed among "documents to add" nor among down-voted
+answers (a thumb on a notice's reply is about the helpline): what such a person needed was the
+helpline, not a document.
 
 Appends and rewrites (`prune`, `forget`) take a lock on `feedback.jsonl.lock` (threads, and on
 POSIX other processes too), so `forget` run beside the server never loses a line it appends.
@@ -38,6 +39,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from . import safety
 from .privacy import scrub as scrub_identifiers
 from .schema import Answer
 
@@ -198,10 +200,12 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
     for e in log.events():
         question = str(e.get("question") or "")
         key = _key(question)  # "": the words were not logged
+        if kind := notice(e):  # a vote on a notice's reply too: never listed, whatever its thumb
+            if e.get("event") == "ask":
+                notices[kind] += 1
+            continue
         wording[key] = question
-        if e.get("event") == "ask" and e.get("safety"):
-            notices[str(e["safety"])] += 1
-        elif e.get("event") == "ask" and e.get("status") == "no_answer" and not e.get("unanswered_parts"):
+        if e.get("event") == "ask" and e.get("status") == "no_answer" and not e.get("unanswered_parts"):
             unanswered[key] += 1
         elif e.get("event") == "ask":  # the unanswered questions of a message holding several
             for part in e.get("unanswered_parts") or ():
@@ -218,6 +222,16 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
 
 
 NOT_LOGGED = "(words not logged: BOT_LOG_QUESTIONS=off)"
+
+
+def notice(event: dict[str, Any]) -> str | None:
+    """The safety notice an event's reply carried ("emergency", "crisis"), or None. A line logged
+    before replies' notices were recorded has no "safety" key: its question is screened again
+    (the English rules), so that such a message is never read as a question to add documents for."""
+    if "safety" in event:
+        return str(event["safety"]) if event["safety"] else None
+    kind = safety.detect(str(event.get("question", "")))
+    return "emergency" if kind == "poisoning" else kind  # as the answer's JSON reports a poisoning
 
 
 def format_report(rows: dict[str, list[Row]], path: Path) -> str:

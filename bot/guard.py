@@ -3,7 +3,8 @@ one ASGI middleware around the whole web app (API and chat); and the per-client 
 that `service.py` applies to every question.
 
 - Password (`auth`, BOT_AUTH): when set, every request needs it, as HTTP Basic auth (any user
-  name; browsers ask for it) or `Authorization: Bearer <password>` (scripts); else 401.
+  name; browsers ask for it) or `Authorization: Bearer <password>` (scripts); else 401 — but
+  the paths `own` matches, which check a password of their own (the help-desk page).
 - Size: a request body over `max_body` bytes gets 413, whether it declares its length or not —
   except a question to `/api/ask` whose first `max_body` bytes describe an emergency or a
   crisis: `oversize` turns that head into a reply carrying the notice (200), never withheld.
@@ -100,15 +101,16 @@ class Guard:
     413 (the safety notice), or None."""
 
     def __init__(self, app: ASGIApp, *, max_body: int, auth: str = "",
-                 oversize: Callable[[bytes], bytes | None] | None = None) -> None:
-        self.app, self.auth, self.max_body, self.oversize = app, auth, max_body, oversize
+                 oversize: Callable[[bytes], bytes | None] | None = None, own: re.Pattern[str] | None = None) -> None:
+        self.app, self.auth, self.max_body, self.oversize, self.own = app, auth, max_body, oversize, own
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):  # lifespan
             return await self.app(scope, receive, send)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
         path = scope.get("path", "")
-        if self.auth and not self._authorized(headers.get("authorization", "")):
+        own = self.own is not None and scope["type"] == "http" and bool(self.own.match(path))
+        if self.auth and not own and not self._authorized(headers.get("authorization", "")):
             return await _reply(send, scope, 401, "This bot needs a password: sign in, or send "
                                 "`Authorization: Bearer <password>`.", {"www-authenticate": 'Basic realm="bot", charset="UTF-8"'})
         if scope["type"] == "websocket":

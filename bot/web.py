@@ -29,6 +29,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from .admin import ADMIN_PATHS
 from .config import Settings
 from .contract import AnswerOut
 from .errors import ConfigError
@@ -87,7 +88,8 @@ def create_api(service: Service, settings: Settings) -> FastAPI:
         answer = service.bot.too_long(question, f"{len(question):,}+")
         return json.dumps(answer.to_dict(), ensure_ascii=False).encode() if answer.safety else None
 
-    api.add_middleware(Guard, auth=settings.auth, max_body=settings.max_request_kb * 1024, oversize=oversize)
+    api.add_middleware(Guard, auth=settings.auth, max_body=settings.max_request_kb * 1024, oversize=oversize,
+                       own=ADMIN_PATHS if settings.admin_auth else None)  # /admin checks its own password
 
     @api.post("/api/ask", response_model=None, tags=["ask"], summary="Answer a question by quoting the documents",
               responses={200: {"model": AnswerOut}, 429: {"model": AnswerOut, "description": "over the rate limit"},

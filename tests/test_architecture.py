@@ -66,11 +66,11 @@ LAYERS = {
                     "privacy"},
     "documents, models and stores": {"ingest", "chunk", "passages", "lexical", "model_files", "embed", "onnx_embed",
                                      "store", "milvus_store", "stores", "safety_rules", "locale", "query", "dialogue",
-                                     "feedback", "guard"},
+                                     "feedback", "guard", "insights"},
     "the index": {"layout", "index", "build"},
     "answering": {"retrieve", "coverage", "answer", "sources"},
     "the bot": {"pipeline", "evaluate", "live"},
-    "doors": {"service", "web", "chat", "cli", "__main__", "__init__"},
+    "doors": {"service", "web", "chat", "cli", "__main__", "__init__", "admin"},
 }
 
 

@@ -411,3 +411,65 @@ def contrast(element) -> float:
 
     hi, lo = sorted([luminance(seen), luminance(bg)], reverse=True)
     return (hi + 0.05) / (lo + 0.05)
+
+
+PUBLIC_PASSWORD, DESK_PASSWORD = "chat-pw", "desk-pw"
+#: an unanswered pair of paraphrases (cosine 0.89 with the bundled model), another unanswered question
+PARAPHRASES = ("Can I give Klonopin to my cat?", "is klonopin safe for cats")
+OTHER_UNANSWERED = "Is Klonopin safe during pregnancy?"
+
+
+@pytest.fixture(scope="module")
+def desk(tmp_path_factory: pytest.TempPathFactory, real_embedder) -> Iterator[str]:
+    """A server with both passwords set: the chat's and the help desk's."""
+    root = tmp_path_factory.mktemp("desk")
+    settings = Settings.load(corpus=SEED_CORPUS, index=root / "index", data=root / "data", rate_limit=0,
+                             auth=PUBLIC_PASSWORD, admin_auth=DESK_PASSWORD, stale_months=12)
+    build(settings, real_embedder)
+    app = create_app(Bot.load(settings=settings, embedder=real_embedder), settings, FeedbackLog(settings.data))
+    with live_server(app) as url:
+        yield url
+
+
+def test_the_help_desk_page_groups_what_a_session_left_unanswered(desk: str, browser):
+    """A scripted chat session (two wordings of one unanswered question, another unanswered one, a
+    thumbs down), then /admin: refused without its password and with the chat's, and with its own
+    the paraphrases are one group of two, the other question apart, the down-voted answer quoted."""
+    chat = browser.new_context(viewport={"width": 1100, "height": 900},
+                               http_credentials={"username": "me", "password": PUBLIC_PASSWORD})
+    page = chat.new_page()
+    page.goto(desk + "/", wait_until="domcontentloaded")
+    page.get_by_role("textbox", name="Your question").wait_for()
+    for question in [PARAPHRASES[0], OTHER_UNANSWERED, PARAPHRASES[1]]:
+        ask(page, question)
+    ask(page, "How is Klonopin addiction treated?")
+    page.get_by_label("Dislike").last.click()
+    page.wait_for_timeout(500)
+    refused = chat.request.get(desk + "/admin")  # with the chat's password (a page would show the browser's error)
+    assert refused.status == 401 and "BOT_ADMIN_AUTH" in refused.text()
+    chat.close()
+    nobody = browser.new_context()  # no password at all: a headless page cannot ask, so the request shows it
+    assert nobody.request.get(desk + "/admin").status == 401
+    nobody.close()
+    for width, height in [(1280, 800), (375, 667)]:
+        context = browser.new_context(viewport={"width": width, "height": height},
+                                      http_credentials={"username": "desk", "password": DESK_PASSWORD})
+        admin = context.new_page()
+        deadline = time.monotonic() + 10
+        while True:  # the vote is written by the chat's event, a moment after the click
+            assert admin.goto(desk + "/admin", wait_until="domcontentloaded").status == 200
+            if admin.locator("#voted li").count() or time.monotonic() > deadline:
+                break
+            admin.wait_for_timeout(300)
+        rows = admin.locator("#groups tbody tr")
+        assert rows.count() == 2
+        first = rows.first.inner_text()
+        assert PARAPHRASES[1] in first and PARAPHRASES[0] in first and "2" in first  # latest wording, then the other
+        assert OTHER_UNANSWERED in rows.nth(1).inner_text()
+        voted = admin.locator("#voted li").first
+        assert "How is Klonopin addiction treated?" in voted.inner_text() and voted.locator("blockquote").count() >= 1
+        assert admin.locator("svg.chart").is_visible()
+        assert "Facts About Klonopin Addiction Treatment" in admin.locator("#all-documents").inner_text()
+        assert admin.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
+        admin.screenshot(path=str(SHOTS / f"admin-{width}.png"), full_page=width > 400)
+        context.close()

@@ -274,3 +274,27 @@ def test_forget_loses_no_line_another_process_appends_meanwhile(tmp_path: Path):
     assert writer.returncode == 0
     kept = len(lines(log)) if log.path.exists() else 0
     assert deleted > 0 and deleted + kept == appended
+
+
+def test_a_crisis_message_is_never_a_question_to_add_documents_for(tmp_path: Path, capsys):
+    """The report once listed "i dont want to live anymore" among the questions to add documents
+    for. Two ways in: a thumb down on the crisis reply (a vote carries the reply's `safety`, but
+    the report listed every vote), and a line written before replies' notices were logged (no
+    "safety" key at all). Both are counted as notices, never listed."""
+    from bot.schema import Safety
+
+    log = FeedbackLog(tmp_path)
+    crisis = Answer("i dont want to live anymore", "no_answer", Safety("crisis", "Call or text 988"), (), "md", "d")
+    rec = log.ask(crisis, "chat")
+    assert rec is not None and rec["safety"] == "crisis"
+    log.vote(rec, "down")
+    with log.path.open("a", encoding="utf-8") as f:  # as an older version wrote it: no "safety" key
+        for question in ["I don't want to live anymore", "my son swallowed my pills by mistake", "Is ibuprofen safe?"]:
+            f.write(json.dumps({"time": "2025-01-02T10:00:00+00:00", "event": "ask", "question": question,
+                                "status": "no_answer", "passages": [], "via": "chat"}) + "\n")
+    rows = report(log)
+    assert [r.question for r in rows["unanswered"]] == ["Is ibuprofen safe?"]
+    assert rows["down_voted"] == []
+    assert {r.question: r.count for r in rows["safety"]} == {"crisis": 2, "emergency": 1}  # asks only, not the vote
+    assert main(["report", "--data", str(tmp_path)]) == 0
+    assert "live anymore" not in capsys.readouterr().out
