@@ -2,15 +2,15 @@
 that say who may embed the chat.
 
 `create_api` returns a FastAPI app; `bot/chat.py` mounts the Gradio chat on it, so the JSON API,
-its documentation (`/docs`, Swagger UI, and `/openapi.json`) and the chat share one server.
-The documentation page loads its script and styles from this server (the files of the
+its documentation (`/docs`, Swagger UI, and `/openapi.json`) and the chat share one server. The
+documentation page loads its script and styles from this server (the files of the
 fastapi-offline package, under `/static-offline-docs/`), never from a CDN, so it works on a
 network without the internet. The reply is exactly `Answer.to_dict()` (bot/contract.py); a
 malformed request gets a 422 with a JSON body saying which field is wrong. A client over its
 rate limit gets 429 with Retry-After and the same JSON (status `invalid`) — unless the message
-describes an emergency or a crisis: then the reply is 200, with the notice, so that no client can drop it as an error. The same
-holds while the vector store is down: 503 with Retry-After and the same JSON, saying the
-documents cannot be searched right now, or 200 with the notice.
+describes an emergency or a crisis: then the reply is 200, with the notice, so that no client
+can drop it as an error. The same holds while the vector store is down: 503 with Retry-After and
+the same JSON, saying the documents cannot be searched right now, or 200 with the notice.
 
 Embedding: `Settings.frame_ancestors` (BOT_FRAME_ANCESTORS) lists the origins allowed to put
 the chat in an `<iframe>` (the Content-Security-Policy `frame-ancestors` header on every
