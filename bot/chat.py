@@ -12,6 +12,8 @@ without a restart (`bot/live.py`):
                  browser leads there)
     /api/ask     POST {"question", "history"} → the answer's JSON (OpenAPI at /docs)
     /gradio.js   the <gradio-app> web component, served here so embedding needs no CDN
+    /embed.js    the one-line script for forums: a floating "Ask" button opening the widget
+    /primary.css the widget's colours for `/widget/?primary=%230b7285` (bot/colors.py)
 
 Gradio appears only here. A question is shown at once with its emergency or crisis notice, if
 any (no model, not queued); then the answer replaces it: `Answer.markdown` (documents' text
@@ -19,7 +21,10 @@ already escaped) with the notice set apart, then a collapsed "Sources" panel, an
 scrolls to the top of the new answer. What the user typed is escaped too, so HTML in a
 question is shown as text. Thumbs up and down go to the feedback log with every answered and
 unanswered question, never with who asked. While the vector store is down the API answers 503
-(a notice still 200) and the chat says to ask again soon.
+(a notice still 200) and the chat says to ask again soon. "Copy answer with sources" under the
+chat copies the last answer as plain text (bot/share.py); printed, the page shows only the
+conversation, in black on white. Link previews show the bot's own title and description
+(bot/preview.py).
 """
 
 from __future__ import annotations
@@ -31,23 +36,27 @@ from urllib.parse import parse_qsl, urlencode
 
 import gradio as gr
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 
 from .admin import AdminPage, mount_admin
 from .answer import escape
+from .colors import primary_css
 from .config import Settings, prepare_environment
 from .feedback import FeedbackLog
 from .guard import RateLimiter
 from .live import LiveBot
 from .locale import Locale
 from .pipeline import Bot, clean_question
+from .preview import LinkPreview, Preview
 from .schema import Answer, Safety
 from .service import Service
+from .share import share_text
 from .sources import Sources
 from .web import create_api, frame_ancestors
 
 prepare_environment()  # among others, GRADIO_ANALYTICS_ENABLED: no calls home from a medical page
 log = logging.getLogger("app")
+EMBED_JS = Path(__file__).parent / "static" / "embed.js"
 THEME = gr.themes.Default(font=["system-ui", "Segoe UI", "Roboto", "sans-serif"],
                           font_mono=["ui-monospace", "Consolas", "monospace"])  # no web fonts fetched
 CSS = """
@@ -80,6 +89,58 @@ WIDGET_CSS = """
 # Gradio scopes `css` to its content; the page's own padding is outside it, so it goes in <head>.
 HEAD = '<style>@media (max-width: 480px) { .gradio-container .app { padding: 6px !important; } }</style>'
 WIDGET_HEAD = '<style>.gradio-container .app { padding: 4px !important; }</style>'
+# Printed (for the doctor), a page shows the conversation only: no box, buttons, examples or
+# footer, the whole conversation rather than its scrolling window, black text on white.
+PRINT_HEAD = """<style>@media print {
+  html, body, .gradio-container, .app, .main, .wrap, .contain, #conversation, #conversation [role=log],
+  .bubble-wrap, .message-wrap { height: auto !important; max-height: none !important; overflow: visible !important;
+    position: static !important; }
+  #question, #copy-answer, footer, .examples, .helplines, .header p, .icon-button-wrapper, .message-buttons,
+  .message-buttons-bubble, button[aria-label], .progress-text, .toast-wrap, label[data-testid=block-label] {
+    display: none !important; }
+  * { color: #000 !important; background: #fff !important; box-shadow: none !important; text-shadow: none !important; }
+  .message-row .message, .bubble { border: 0 !important; padding: 0 !important; }
+  .notice { border: 2px solid #000 !important; }
+  blockquote { border-left: 3px solid #000 !important; }
+  a { text-decoration: underline !important; }
+}</style>"""
+# The widget takes a forum's colour (`?primary=`, checked by /primary.css: anything else changes
+# nothing) and, framed, tells the page that embeds it when Escape is pressed (the embed script
+# closes its panel). `{up}` leads from the page to the app's root.
+WIDGET_SCRIPT = """<script>(() => {
+  const primary = new URLSearchParams(location.search).get("primary");
+  if (primary) {
+    const css = document.createElement("link");
+    css.rel = "stylesheet";
+    css.href = new URL("{up}primary.css?primary=" + encodeURIComponent(primary), location.href).href;
+    document.head.append(css);
+  }
+  if (window.parent !== window) document.addEventListener("keydown", e => {
+    if (e.key === "Escape") window.parent.postMessage({type: "medquote:close"}, "*");
+  });
+})()</script>"""
+# "Copy answer with sources": the text is made on the server with each answer (bot/share.py);
+# the button only puts it on the clipboard and says so for two seconds.
+COPY_JS = """(text) => {
+  const button = document.querySelector("#copy-answer");
+  const copied = () => {
+    if (!button || !text) return;
+    const label = button.textContent;
+    button.textContent = "\u2713 " + label;
+    setTimeout(() => { button.textContent = label; }, 2000);
+  };
+  const fallback = () => {
+    const area = Object.assign(document.createElement("textarea"), {value: text});
+    area.style.cssText = "position:fixed;opacity:0";
+    document.body.append(area);
+    area.select();
+    document.execCommand("copy");
+    area.remove();
+    copied();
+  };
+  if (text) (navigator.clipboard ? navigator.clipboard.writeText(text).then(copied, fallback) : fallback());
+  return text;
+}"""
 # When an answer arrives, the chat shows its top (the notice, when there is one), not its end:
 # the latest user message is scrolled to the top of the conversation box, and the box into the
 # window. It watches the DOM because Gradio's own autoscroll (turned off) only knows "bottom".
@@ -171,8 +232,9 @@ class Chat:
         first = len(messages)
         bot = self.bot
         messages = messages + render(reply.answer, self.sources(bot), bot.locales.get(lang))
+        share = share_text(reply.answer, asked=bot.locales.get(lang).ui["question_label"])
         turns = turns + [{"question": pending["message"], "record": reply.record,
-                          "messages": list(range(first, len(messages)))}]
+                          "messages": list(range(first, len(messages))), "share": share}]
         return messages, messages, turns
 
     def like(self, turns: list[dict], data: gr.LikeData) -> None:
@@ -224,6 +286,9 @@ def create_blocks(chat: Chat, settings: Settings, locale: Locale, links: str, *,
         box = gr.Textbox(label=ui["question_label"], placeholder=ui["question_placeholder"], submit_btn=ui["submit"],
                          autofocus=not widget, max_lines=4, elem_id="question",
                          max_length=min(4 * limit, settings.max_request_kb * 1024 // 8) or None)
+        copy = gr.Button(ui.get("copy_answer", "Copy answer with sources"), elem_id="copy-answer", size="sm",
+                         variant="secondary", visible=False)
+        shared = gr.Textbox(visible=False, elem_id="share-text")  # what the copy button copies
         messages, turns, pending = gr.State([]), gr.State([]), gr.State(None)
 
         def screen(message: str, past: list[dict], asked: list[dict]) -> tuple:
@@ -233,15 +298,20 @@ def create_blocks(chat: Chat, settings: Settings, locale: Locale, links: str, *,
             return chat.screen(data.value["text"], past, asked, lang)
 
         def answer(waiting: dict, past: list[dict], asked: list[dict], request: gr.Request) -> tuple:
-            return chat.answer(waiting, past, asked, lang, via, request)
+            shown, past, asked = chat.answer(waiting, past, asked, lang, via, request)
+            text = asked[-1].get("share", "") if asked else ""
+            return shown, past, asked, text, gr.update(visible=bool(text))
 
         shown = [box, conversation, messages, pending]
+        answered = [conversation, messages, turns, shared, copy]
         box.submit(screen, [box, messages, turns], shown, queue=False, api_visibility="private").then(
-            answer, [pending, messages, turns], [conversation, messages, turns], api_visibility="private")
+            answer, [pending, messages, turns], answered, api_visibility="private")
         conversation.example_select(pick, [messages, turns], shown, queue=False, api_visibility="private").then(
-            answer, [pending, messages, turns], [conversation, messages, turns], api_visibility="private")
+            answer, [pending, messages, turns], answered, api_visibility="private")
         conversation.like(chat.like, [turns], None, api_visibility="private")
-        conversation.clear(lambda: ([], []), None, [messages, turns], api_visibility="private")
+        conversation.clear(lambda: ([], [], "", gr.update(visible=False)), None, [messages, turns, shared, copy],
+                           api_visibility="private")
+        copy.click(None, [shared], None, js=COPY_JS, queue=False, api_visibility="private")
         if not widget and locale is bot.texts:
             @gr.api(api_name="ask")
             def ask(question: str, history: list[str] | None = None, request: gr.Request = None) -> dict:  # type: ignore[assignment]
@@ -271,20 +341,41 @@ def create_app(serving: Bot | LiveBot, settings: Settings | None = None, feedbac
         return FileResponse(script, media_type="text/javascript")
 
     mount_admin(api, AdminPage(lambda: service.bot, feedback, settings), settings.admin_auth)  # before the chat at /
+
+    @api.get("/embed.js", include_in_schema=False)
+    def embed_script() -> FileResponse:
+        return FileResponse(EMBED_JS, media_type="text/javascript", headers={"cache-control": "public, max-age=3600"})
+
+    @api.get("/primary.css", include_in_schema=False)
+    def primary_colours(primary: str = "") -> Response:
+        return Response(primary_css(primary[:32]) or "", media_type="text/css",
+                        headers={"cache-control": "public, max-age=86400"})
+
     chat = Chat(service, settings.corpus)
     common: dict[str, Any] = {"theme": THEME, "ssr_mode": False, "run_history": False, "mcp_server": False,
                               "server_name": settings.host, "server_port": settings.port, "js": SCROLL_JS}
     locales = [bot.texts] + [loc for lang, loc in bot.locales.by_language.items() if loc is not bot.texts]
     prefixes = {loc.language: "" if loc is bot.texts else f"/{loc.language}" for loc in locales}
+    previews: dict[str, Preview] = {}
     for widget in (True, False):  # the more specific paths first: /widget/es, /widget, /es, /
         for loc in reversed(locales):
             path = ("/widget" if widget else "") + prefixes[loc.language] or "/"
             links = " · ".join(f"[{escape(other.name)}](?lang={other.language})" for other in locales if other is not loc)
             blocks = create_blocks(chat, settings, loc, links, widget=widget)
+            head = WIDGET_HEAD + WIDGET_SCRIPT.replace("{up}", "../" * path.count("/")) if widget else HEAD
             app = gr.mount_gradio_app(api, blocks, path=path, footer_links=[] if widget else ["api"],
-                                      css=CSS + WIDGET_CSS * widget, head=WIDGET_HEAD if widget else HEAD, **common)
+                                      css=CSS + WIDGET_CSS * widget, head=head + PRINT_HEAD, **common)
+            previews[path] = preview(bot, loc)
     app.add_middleware(LanguageRedirect, prefixes=prefixes, default=bot.texts.language)
+    app.add_middleware(LinkPreview, pages=previews)
     return app
+
+
+def preview(bot: Bot, locale: Locale) -> Preview:
+    """What a link preview of a page says: the bot's title and what its documents are, in the page's language."""
+    titles = ", ".join(bot.titles[:5]) + (" " + locale.more_documents.format(n=len(bot.titles) - 5)
+                                          if len(bot.titles) > 5 else "")
+    return Preview(locale.ui["title"], locale.ui["intro"].format(titles=titles))
 
 
 class LanguageRedirect:

@@ -38,7 +38,7 @@ class PartOut(BaseModel):
 
 
 class AnswerOut(BaseModel):
-    """The JSON of an answer (DESIGN.md)."""
+    """The JSON of an answer: keys are only ever added, never renamed or removed."""
 
     question: str
     status: Literal["answered", "no_answer", "invalid"]

@@ -2,13 +2,15 @@
 that say who may embed the chat.
 
 `create_api` returns a FastAPI app; `bot/chat.py` mounts the Gradio chat on it, so the JSON API,
-its documentation (`/docs`, `/openapi.json`) and the chat share one server. The reply is
-exactly `Answer.to_dict()`, the JSON of DESIGN.md; a malformed request gets a 422 with a JSON
-body saying which field is wrong. A client over its rate limit gets 429 with Retry-After and
-the same JSON (status `invalid`) — unless the message describes an emergency or a crisis:
-then the reply is 200, with the notice, so that no client can drop it as an error. The same
-holds while the vector store is down: 503 with Retry-After and the same JSON, saying the
-documents cannot be searched right now, or 200 with the notice.
+its documentation (`/docs`, Swagger UI, and `/openapi.json`) and the chat share one server. The
+documentation page loads its script and styles from this server (the files of the
+fastapi-offline package, under `/static-offline-docs/`), never from a CDN, so it works on a
+network without the internet. The reply is exactly `Answer.to_dict()` (bot/contract.py); a
+malformed request gets a 422 with a JSON body saying which field is wrong. A client over its
+rate limit gets 429 with Retry-After and the same JSON (status `invalid`) — unless the message
+describes an emergency or a crisis: then the reply is 200, with the notice, so that no client
+can drop it as an error. The same holds while the vector store is down: 503 with Retry-After and
+the same JSON, saying the documents cannot be searched right now, or 200 with the notice.
 
 Embedding: `Settings.frame_ancestors` (BOT_FRAME_ANCESTORS) lists the origins allowed to put
 the chat in an `<iframe>` (the Content-Security-Policy `frame-ancestors` header on every
@@ -27,6 +29,7 @@ from typing import Literal
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from .admin import ADMIN_PATHS
@@ -79,7 +82,8 @@ class AskRequest(BaseModel):
 
 def create_api(service: Service, settings: Settings) -> FastAPI:
     """The FastAPI app with `POST /api/ask`, the embedding headers and CORS."""
-    api = FastAPI(title="Medical Q&A that quotes its sources", version="1",
+    # no ReDoc: its page fetches a logo from a CDN
+    api = FastAPIOffline(title="Medical Q&A that quotes its sources", version="1", redoc_url=None,
                   description="Answers only by quoting trusted documents, with numbered citations. "
                               "Educational information, not medical advice.")
     # added first, so it sits innermost and its 401/413/429 replies still carry CORS and CSP headers

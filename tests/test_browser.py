@@ -2,7 +2,7 @@
 
 One server for the module, on a free loopback port, over a small corpus (the shipped document
 plus one holding HTML, with a source URL) indexed with the real model. A second loopback server plays a forum
-that embeds the chat with the README's two snippets. Screenshots go to tests/screenshots/.
+that embeds the chat with the README's three snippets. Screenshots go to tests/screenshots/.
 
 The server trusts X-Forwarded-For (as behind a proxy) and allows RATE questions a minute per
 address: each page gets an address of its own, so only the rate-limit test ever reaches it.
@@ -281,7 +281,7 @@ def test_narrow_columns_and_phones_get_no_horizontal_scroll(site: Site, open_pag
 
 
 def test_the_readme_embed_snippets_work_on_another_origin(site: Site, open_page, browser):
-    assert len(readme_snippets()) == 2
+    assert len(readme_snippets()) == 3
     page = browser.new_page(viewport={"width": 1000, "height": 1500})
     try:
         page.goto(site.forum, wait_until="domcontentloaded")
@@ -294,6 +294,103 @@ def test_the_readme_embed_snippets_work_on_another_origin(site: Site, open_page,
         shot(page, "forum")
     finally:
         page.close()
+
+
+def test_the_floating_button_opens_the_chat_on_another_origin(site: Site, browser):
+    """The README's one-line script on the forum: a round Ask button in the forum's colour opens
+    the widget in a panel; an answer with its citation comes inside it; Escape closes it."""
+    snippet = readme_snippets()[2]
+    assert snippet.count("\n") == 1 and "embed.js" in snippet and 'data-primary="#0b7285"' in snippet  # one line
+    page = browser.new_page(viewport={"width": 1000, "height": 900})
+    try:
+        page.goto(site.forum, wait_until="domcontentloaded")
+        button = page.get_by_role("button", name="Ask the documents")
+        assert button.inner_text() == "Ask" and button.get_attribute("aria-expanded") == "false"
+        assert button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 114, 133)"
+        box = button.bounding_box()
+        assert box["x"] + box["width"] > 1000 - 40 and box["y"] + box["height"] > 900 - 40  # bottom right
+        assert page.locator("[data-medquote] iframe").count() == 0  # nothing loaded before the click
+        button.focus()
+        page.keyboard.press("Enter")  # the keyboard opens it
+        panel = page.get_by_role("dialog", name="Ask the documents")
+        panel.wait_for()
+        assert button.get_attribute("aria-expanded") == "true"
+        frame_box = panel.bounding_box()
+        assert (frame_box["width"], frame_box["height"]) == (380, 640)
+        frame = page.frame_locator("[data-medquote] iframe")
+        frame.get_by_role("textbox", name="Your question").wait_for(timeout=30_000)
+        answer = ask(page, SEED_QUESTION, frame)
+        assert "Klonopin withdrawal symptoms include" in answer.inner_text() and "[1]" in answer.inner_text()
+        assert "Facts About Klonopin Addiction Treatment › " in answer.inner_text()  # the citation
+        ask_button = frame.get_by_role("button", name="Ask", exact=True)
+        assert ask_button.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(11, 114, 133)"  # ?primary=
+        assert contrast(ask_button) >= 4.5
+        shot(page, "forum-floating-button")
+        frame.get_by_role("textbox", name="Your question").press("Escape")  # inside the widget
+        panel.wait_for(state="hidden")
+        assert button.get_attribute("aria-expanded") == "false"
+        assert page.evaluate("document.activeElement.matches('[data-medquote]')")  # focus back on the button
+        page.set_viewport_size({"width": 375, "height": 667})  # a phone: the panel takes the whole screen
+        button.click()
+        panel.wait_for()
+        assert panel.bounding_box() == {"x": 0, "y": 0, "width": 375, "height": 667}
+        page.get_by_role("button", name="Close").click()
+        panel.wait_for(state="hidden")
+    finally:
+        page.close()
+
+
+def test_the_api_docs_render_with_the_network_blocked(site: Site, browser):
+    page = browser.new_page()
+    blocked: list[str] = []
+
+    def only_local(route) -> None:
+        if route.request.url.startswith(site.url):
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    try:
+        page.route("**/*", only_local)
+        page.goto(site.url + "/docs", wait_until="domcontentloaded")
+        operation = page.locator(".opblock-post .opblock-summary-path", has_text="/api/ask")
+        operation.wait_for(timeout=30_000)
+        assert page.get_by_text("Answer a question by quoting the documents").is_visible()
+        assert page.locator(".title", has_text="Medical Q&A that quotes its sources").is_visible()
+        shot(page, "api-docs-offline")
+        assert blocked == []
+    finally:
+        page.close()
+
+
+def test_copy_answer_with_sources_and_the_printed_page(site: Site, browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 900},
+                                  permissions=["clipboard-read", "clipboard-write"],
+                                  extra_http_headers={"x-forwarded-for": next(_ADDRESSES)})
+    try:
+        page = context.new_page()
+        page.goto(site.url + "/", wait_until="domcontentloaded")
+        page.get_by_role("textbox", name="Your question").wait_for()
+        copy = page.get_by_role("button", name="Copy answer with sources")
+        assert copy.count() == 0  # nothing to copy yet
+        answer = ask(page, "What warnings do sunscreen labels print?")
+        copy.click()
+        page.get_by_role("button", name="✓ Copy answer with sources").wait_for()  # says it was copied
+        text = page.evaluate("navigator.clipboard.readText()")
+        assert text.startswith("Your question: What warnings do sunscreen labels print?\n\n")
+        assert "> Sunscreen labels print <b>bold</b> warnings" in text  # the verbatim quote, as text
+        assert "— https://example.org/sunscreen-labels\n" in text  # the citation with its link
+        assert re.search(r"^\[1\] Sunscreen Label Facts › Reading a Sunscreen Label — ", text, re.M)
+        assert text.rstrip().endswith("call 911.") and "not medical advice" in text
+        assert "**" not in text and "&lt;" not in text
+        page.emulate_media(media="print")
+        assert not page.get_by_role("textbox", name="Your question").is_visible() and not copy.is_visible()
+        assert answer.locator("blockquote").first.is_visible()
+        assert answer.locator("em").last.evaluate("e => getComputedStyle(e).color") == "rgb(0, 0, 0)"
+        page.screenshot(path=str(SHOTS / "print.png"), full_page=True)
+    finally:
+        context.close()
 
 
 def test_accessibility_basics(site: Site, open_page):
