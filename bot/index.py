@@ -7,7 +7,7 @@ passage), `passages.jsonl` and `offsets.npy` (line i = passage i, read on demand
 `keys.npy` (content hash of each passage), `bm25/` (`lexical.py`), `words.json` (corpus vocabulary),
 `outline.json` (titles and headings) and `manifest.json` (format, model and weights hash,
 chunking, where the vectors are, a hash of every source file and artifact, counts, build
-time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
+time, each document's rows and review dates). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
 version instead (and the sentence vectors in a second one beside it), and the folder keeps the
 rest. Whatever differs by store kind (its files here, create, open, publish) is asked of the
 store's backend, which `stores.py` picks. A build takes a lock, writes a new version folder,
@@ -59,8 +59,8 @@ from .schema import Passage
 from .store import StoreBackend, VectorStore
 from .text import ANALYZER, WORD
 
-#: 4: sentence vectors stored beside the passage vectors
-FORMAT = 4
+#: 4: sentence vectors stored beside the passage vectors; 5: the manifest's "documents" (rows, review dates)
+FORMAT = 5
 #: the format just before sentence vectors: loading it is refused, and a build upgrades it by
 #: reusing its passage vectors and embedding only the sentences
 BEFORE_SENTENCES = 3
@@ -164,6 +164,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         kept = (old.manifest.get("languages") or {}) if old else {}  # of the files not read again
         languages = {d: lang for d, lang in kept.items() if d not in {doc.id for doc in read}}
         languages.update({doc.id: doc.lang for doc in read if doc.lang})
+        dates = {d: v for d, v in ((old.manifest.get("documents") or {}) if old else {}).items()}
+        dates.update({doc.id: {"reviewed": doc.reviewed, "review_by": doc.review_by} for doc in read})
         passages = [p for doc_id in docs for p in by_doc[doc_id]]
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
@@ -179,6 +181,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
                 "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
                 "counts": {"documents": len(docs), "passages": len(passages), "sentences": n_sentences},
                 "languages": {d: languages[d] for d in docs if d in languages},  # documents declaring one
+                "documents": documents(docs, by_doc, dates),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }, backend, backend.create(settings, name, vectors))
         except BaseException:  # a full disk, an interrupt: leave no half-written folder behind
@@ -189,6 +192,17 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         _publish(root, version, settings)
         return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began,
                            n_sentences, sentences_embedded)
+
+
+def documents(docs: list[str], by_doc: dict[str, list[Passage]], dates: dict[str, dict]) -> dict[str, dict]:
+    """Once per document, in corpus order: its rows [first, end) among the passages (a document's
+    passages are stored together) and its review dates as its front matter writes them."""
+    found, row = {}, 0
+    for d in docs:
+        found[d] = {"rows": [row, row + len(by_doc[d])], "reviewed": dates.get(d, {}).get("reviewed"),
+                    "review_by": dates.get(d, {}).get("review_by")}
+        row += len(by_doc[d])
+    return found
 
 
 def _unchanged_passages(old: Index | None, wanted: dict[str, Any], hashes: dict[str, str]) -> dict[str, list[Passage]]:

@@ -62,7 +62,8 @@ def test_the_web_page_is_in_the_package_and_gradio_only_there():
 #: the package in layers, lowest first: a module imports only from its own layer or lower ones
 #: (README "Architecture"); a new module must be given its layer here
 LAYERS = {
-    "foundations": {"errors", "schema", "contract", "text", "language", "safety", "config", "review"},
+    "foundations": {"errors", "schema", "contract", "text", "language", "safety", "config", "review",
+                    "links"},
     "documents, models and stores": {"ingest", "chunk", "passages", "lexical", "model_files", "embed", "onnx_embed",
                                      "store", "milvus_store", "stores", "safety_rules", "locale", "query", "dialogue",
                                      "feedback", "guard"},
