@@ -68,7 +68,7 @@ LAYERS = {
                                      "store", "milvus_store", "stores", "safety_rules", "locale", "query", "dialogue",
                                      "feedback", "guard"},
     "the index": {"index"},
-    "answering": {"retrieve", "coverage", "answer", "sources"},
+    "answering": {"retrieve", "coverage", "answer", "sources", "source_view"},
     "the bot": {"pipeline", "evaluate", "live"},
     "doors": {"service", "web", "chat", "cli", "__main__", "__init__"},
 }
