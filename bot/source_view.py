@@ -39,7 +39,7 @@ h1 { font-size: 1.35em; margin: .2em 0; overflow-wrap: anywhere; }
 .text { white-space: pre-wrap; overflow-wrap: anywhere; }
 mark { background: #ffe58a; color: inherit; padding: .1em 0; }
 #passage { scroll-margin-top: 25vh; }
-#passage:target { outline: 2px solid #b58900; }
+#passage:target { background: #ffd84d; }
 """
 
 

@@ -122,3 +122,19 @@ def test_each_quote_number_links_to_its_source_line_in_the_same_message(bot: Bot
         assert f'<span id="cite4-{h.rank}" class="source-line"></span>[{h.rank}] [' in text
     # a document's own brackets are escaped, so they never become links
     assert cite_anchors("> a quote \\[2\\]\n\n\\[2\\] x", 3, "k") == "> a quote \\[2\\]\n\n\\[2\\] x"
+
+
+def test_an_incremental_build_keeps_each_documents_rows_and_dates(settings: Settings, fake):
+    (settings.corpus / "a.md").write_text("---\ntitle: A\nreviewed: May 2024\n---\n\n# One\n\nAlpha text here.\n",
+                                          encoding="utf-8")
+    build(settings, fake)
+    (settings.corpus / "a.md").write_text("---\ntitle: A\nreviewed: 2025-01-02\n---\n\n# One\n\nAlpha text, longer.\n",
+                                          encoding="utf-8")
+    build(settings, fake)  # the seed document is not read again: its entry is carried over
+    bot = Bot.load(settings=settings, embedder=fake)
+    documents = bot.index.manifest["documents"]
+    assert documents["a.md"]["reviewed"] == "2025-01-02" and bot.reviews["a.md"].label() == "January 2025"
+    for doc, info in documents.items():
+        first, end = info["rows"]
+        assert end > first and all(bot.index.passages[i].doc == doc for i in range(first, end))
+    assert sum(e - f for f, e in (i["rows"] for i in documents.values())) == len(bot.index.passages)
