@@ -138,3 +138,24 @@ def test_an_incremental_build_keeps_each_documents_rows_and_dates(settings: Sett
         first, end = info["rows"]
         assert end > first and all(bot.index.passages[i].doc == doc for i in range(first, end))
     assert sum(e - f for f, e in (i["rows"] for i in documents.values())) == len(bot.index.passages)
+
+
+def test_an_index_without_the_documents_entry_is_refused_and_rebuilt_without_embedding(settings: Settings, fake):
+    """Format 4 (before each document's rows and dates): refused with the rebuild message, and the
+    next build reuses every passage and sentence vector."""
+    import json
+
+    from bot.errors import IndexMismatchError
+    from bot.index import load
+
+    build(settings, fake)
+    folder = settings.index / "current"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["settings"]["format"] = 4
+    del manifest["documents"]
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(IndexMismatchError, match="index format 4, this version reads 5"):
+        load(settings.index, settings=settings)
+    report = build(settings, fake)
+    assert not report.up_to_date and report.embedded == 0 and report.sentences_embedded == 0
+    assert "klonopin-addiction-treatment.txt" in load(settings.index, settings=settings).manifest["documents"]
