@@ -15,10 +15,12 @@ file holding `<script>` or `[link](javascript:...)` is shown as inert text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 
 from .locale import Locale
+from .review import Review
 from .schema import Answer, Hit, Part, Safety, Span
 from .text import bm25_tokens, terms
 
@@ -63,21 +65,34 @@ def compose(
     searched_for: str | None = None,
     other_language: str | None = None,
     uncovered: dict[str, str] | None = None,
+    reviews: Mapping[str, Review] | None = None,
+    stale_months: int = 0,
+    today: date | None = None,
 ) -> Answer:
     """`other_language`: the documents' language when it is not the question's (a line says so).
     `uncovered` ({"topic", "asked"}): the documents hold the topic but not what is asked, so
-    nothing is quoted and one plain sentence names both."""
+    nothing is quoted and one plain sentence names both. `reviews`: each document's review dates
+    (by its id), shown on its citations, which say "review overdue" when `Review.state` is stale
+    on `today` (default: the clock's) with `stale_months`."""
     # the first-ranked passage decides, as when `min_score` was chosen: a lower one that clears it
     # alone ("How long should I boil an egg?" meeting a cooking word) is not an answer
     relevant = bool(hits) and hits[0].relevance >= min_score and not uncovered
     quoted = _distinct([h for h in hits if h.relevance >= min_score], top_k) if relevant else []
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
+    quoted = [reviewed(h, (reviews or {}).get(h.passage.doc), stale_months, today) for h in quoted]
     parts = _opening(safety, texts)
     parts += _body(question, quoted, texts=texts, titles=titles, searched_for=searched_for,
                    other_language=other_language, uncovered=uncovered, safety=safety)
     parts += _closing(quoted, texts, addiction)
     return Answer(question, "answered" if quoted else "no_answer", safety, tuple(quoted), "\n\n".join(parts),
                   texts.disclaimer, searched_for, texts.language, uncovered)
+
+
+def reviewed(hit: Hit, review: Review | None, stale_months: int, today: date | None = None) -> Hit:
+    """The hit with its document's review dates, marked stale when that review is overdue."""
+    if review is None:
+        return hit
+    return replace(hit, review=review, stale=review.state(stale_months, today) == "stale")
 
 
 def combine(question: str, answers: Sequence[Answer], *, texts: Locale, titles: Sequence[str],
@@ -122,7 +137,7 @@ def _body(question: str, quoted: Sequence[Hit], *, texts: Locale, titles: Sequen
 
 def _closing(quoted: Sequence[Hit], texts: Locale, addiction: bool) -> list[str]:
     """What ends every reply: the sources of the quotes, the addiction helpline, the disclaimer."""
-    lines = [f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h) for h in quoted)] if quoted else []
+    lines = [f"**{escape(texts.sources)}**\n\n" + "\n".join(_source(h, texts) for h in quoted)] if quoted else []
     if addiction:
         lines.append(texts.addiction)
     return [*lines, f"*{escape(texts.disclaimer)}*"]
@@ -168,12 +183,15 @@ def _quote(hit: Hit) -> str:
     return "\n".join("> " + line for line in body.splitlines())
 
 
-def _source(hit: Hit) -> str:
+def _source(hit: Hit, texts: Locale) -> str:
+    """`[n] [title › section](link) — doc · reviewed May 2024 · **review overdue**`: the link opens
+    the quoted sentence (`links.py`); the link is built, never taken from a document as written."""
     p = hit.passage
-    label = f"{escape(p.title)} › {escape(p.section)}"
-    if p.url:
-        label = f"[{label}]({p.url.replace('(', '%28').replace(')', '%29')})"
-    return f"[{hit.rank}] {label} — {escape(p.doc)}  "
+    label = f"[{escape(p.title)} › {escape(p.section)}]({hit.link})"
+    dates = [escape(texts.reviewed.format(date=day))] if hit.review and (day := hit.review.label()) else []
+    if hit.stale:
+        dates.append(f"**{escape(texts.review_overdue)}**")
+    return f"[{hit.rank}] {label} — " + " · ".join([escape(p.doc), *dates]) + "  "
 
 
 def _not_covered(titles: Sequence[str], texts: Locale) -> str:

@@ -112,6 +112,8 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         kept = (old.manifest.get("languages") or {}) if old else {}  # of the files not read again
         languages = {d: lang for d, lang in kept.items() if d not in {doc.id for doc in read}}
         languages.update({doc.id: doc.lang for doc in read if doc.lang})
+        dates = {d: v for d, v in ((old.manifest.get("documents") or {}) if old else {}).items()}
+        dates.update({doc.id: {"reviewed": doc.reviewed, "review_by": doc.review_by} for doc in read})
         passages = [p for doc_id in docs for p in by_doc[doc_id]]
         if not docs:
             raise CorpusError(f"no readable document in {settings.corpus}: add .md, .txt, .html or .pdf files")
@@ -127,6 +129,7 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
                 "settings": wanted, "files": hashes, "skipped": skipped, "dim": int(vectors.shape[1]),
                 "counts": {"documents": len(docs), "passages": len(passages), "sentences": n_sentences},
                 "languages": {d: languages[d] for d in docs if d in languages},  # documents declaring one
+                "documents": documents(docs, by_doc, dates),
                 "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             }, backend, backend.create(settings, name, vectors))
         except BaseException:  # a full disk, an interrupt: leave no half-written folder behind
@@ -137,6 +140,17 @@ def build(settings: Settings, embedder: Embedder, *, progress: bool = False) -> 
         publish(root, version, settings)
         return BuildReport(version, len(docs), len(passages), embedded, False, tuple(skipped), time.perf_counter() - began,
                            n_sentences, sentences_embedded)
+
+
+def documents(docs: list[str], by_doc: dict[str, list[Passage]], dates: dict[str, dict]) -> dict[str, dict]:
+    """Once per document, in corpus order: its rows [first, end) among the passages (a document's
+    passages are stored together) and its review dates as its front matter writes them."""
+    found, row = {}, 0
+    for d in docs:
+        found[d] = {"rows": [row, row + len(by_doc[d])], "reviewed": dates.get(d, {}).get("reviewed"),
+                    "review_by": dates.get(d, {}).get("review_by")}
+        row += len(by_doc[d])
+    return found
 
 
 def _unchanged_passages(old: Index | None, wanted: dict[str, Any], hashes: dict[str, str]) -> dict[str, list[Passage]]:

@@ -14,6 +14,8 @@ without a restart (`bot/live.py`):
     /gradio.js   the <gradio-app> web component, served here so embedding needs no CDN
     /embed.js    the one-line script for forums: a floating "Ask" button opening the widget
     /primary.css the widget's colours for `/widget/?primary=%230b7285` (bot/colors.py)
+    /source/<doc>?passage=<start>-<end>   a document's text with a quoted passage marked
+                 (`bot/source_view.py`): where a citation without a web address leads
 
 Gradio appears only here. A question is shown at once with its emergency or crisis notice, if
 any (no model, not queued); then the answer replaces it: `Answer.markdown` (documents' text
@@ -30,13 +32,15 @@ conversation, in black on white. Link previews show the bot's own title and desc
 from __future__ import annotations
 
 import logging
+import re
+from html import escape as escape_html
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import gradio as gr
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from .admin import AdminPage, mount_admin
 from .answer import escape
@@ -51,6 +55,7 @@ from .preview import LinkPreview, Preview
 from .schema import Answer, Safety
 from .service import Service
 from .share import share_text
+from .source_view import SourceView
 from .sources import Sources
 from .web import create_api, frame_ancestors
 
@@ -175,11 +180,29 @@ def notice_html(safety: Safety) -> str:
     return f'<div class="notice notice-{safety.kind}" role="alert">\n\n{safety.message}\n\n</div>'
 
 
-def render(answer: Answer, sources: Sources, locale: Locale) -> list[dict[str, Any]]:
-    """The chat messages of one answer: the answer itself, then its Sources panel."""
+def cite_anchors(markdown: str, n: int, key: str) -> str:
+    """Each quote's `[k]` (k ≤ n, at the end of a quoted line) made a link to its line under
+    "Sources", which gets the id `<key>-k`: `key` tells this answer's ids from the other answers'
+    in the conversation. Only the answer's own `[k]` can match: a document's brackets are escaped."""
+    def quote(m: re.Match[str]) -> str:
+        k = int(m[2])
+        return f'{m[1]}<a href="#{key}-{k}" class="cite">[{k}]</a>' if 1 <= k <= n else m[0]
+
+    def line(m: re.Match[str]) -> str:
+        k = int(m[1])
+        return f'<span id="{key}-{k}" class="source-line"></span>{m[0]}' if 1 <= k <= n else m[0]
+
+    markdown = re.sub(r"(?m)^(>.* )\[(\d+)\]$", quote, markdown)
+    return re.sub(r"(?m)^\[(\d+)\] (?=\[)", line, markdown)
+
+
+def render(answer: Answer, sources: Sources, locale: Locale, key: str = "cite") -> list[dict[str, Any]]:
+    """The chat messages of one answer: the answer itself, then its Sources panel. `key`: what
+    makes the ids of this answer's citations unique in the conversation."""
     text = answer.markdown
     if answer.safety and text.startswith(answer.safety.message):  # set the notice apart
         text = notice_html(answer.safety) + "\n\n" + text[len(answer.safety.message):].lstrip("\n")
+    text = cite_anchors(text, len(answer.hits), key)
     messages: list[dict[str, Any]] = [{"role": "assistant", "content": text}]
     if answer.hits:
         n = len(answer.hits)
@@ -187,6 +210,21 @@ def render(answer: Answer, sources: Sources, locale: Locale) -> list[dict[str, A
         messages.append({"role": "assistant", "content": sources.markdown(answer.hits),
                          "metadata": {"title": title, "status": "done"}})
     return messages
+
+
+def origin(request: gr.Request | None) -> str:
+    """`scheme://host:port` of this server as the browser reached it ("" when unknown)."""
+    try:
+        url = request.base_url if request is not None else None  # the wrapped Starlette request's
+        return f"{url.scheme}://{url.netloc}" if url and url.netloc else ""
+    except Exception:  # not a web request (a test's direct call)
+        return ""
+
+
+def absolute_links(markdown: str, here: str) -> str:
+    """The answer's links to this server's source view made absolute (`here` + path): in a
+    `<gradio-app>` on a forum's page a relative link would lead into the forum's own site."""
+    return re.sub(r"\]\((/source/)", lambda m: f"]({here}{m[1]}", markdown) if here else markdown
 
 
 class Chat:
@@ -199,10 +237,19 @@ class Chat:
     def __init__(self, service: Service, corpus: Path) -> None:
         self.service, self.corpus = service, corpus
         self._sources: tuple[Bot, Sources] | None = None
+        self._source_view: tuple[Bot, SourceView] | None = None
 
     @property
     def bot(self) -> Bot:
         return self.service.bot
+
+    def source_view(self, bot: Bot) -> SourceView:
+        """The source view of `bot`'s index version (made again when another version is served)."""
+        if self._source_view is None or self._source_view[0] is not bot:
+            view = SourceView(self.corpus, bot.index.passages, bot.index.manifest.get("documents") or {}, bot.texts,
+                              bot.settings.stale_months)
+            self._source_view = (bot, view)
+        return self._source_view[1]
 
     def sources(self, bot: Bot) -> Sources:
         """The Sources panel of `bot`'s index version (made again when another version is served)."""
@@ -231,8 +278,10 @@ class Chat:
         reply = self.service.ask(pending["message"], [t["question"] for t in turns], client=client, via=via, page=lang)
         first = len(messages)
         bot = self.bot
-        messages = messages + render(reply.answer, self.sources(bot), bot.locales.get(lang))
-        share = share_text(reply.answer, asked=bot.locales.get(lang).ui["question_label"])
+        here = origin(request)
+        shown = render(reply.answer, self.sources(bot), bot.locales.get(lang), f"cite{first}")
+        messages = messages + [{**m, "content": absolute_links(m["content"], here)} for m in shown]
+        share = share_text(reply.answer, asked=bot.locales.get(lang).ui["question_label"], base=here)
         turns = turns + [{"question": pending["message"], "record": reply.record,
                           "messages": list(range(first, len(messages))), "share": share}]
         return messages, messages, turns
@@ -352,6 +401,14 @@ def create_app(serving: Bot | LiveBot, settings: Settings | None = None, feedbac
                         headers={"cache-control": "public, max-age=86400"})
 
     chat = Chat(service, settings.corpus)
+
+    @api.get("/source/{doc:path}", include_in_schema=False)
+    def source(doc: str, passage: str = "") -> HTMLResponse:  # sync: reading a file runs in a worker thread
+        page = chat.source_view(chat.bot).page(doc, passage)
+        if page is None:
+            return HTMLResponse(f"<!doctype html><title>Not found</title><p>No document {escape_html(doc)} in the "
+                                "index: open a citation of an answer.</p>", 404)
+        return HTMLResponse(page)
     common: dict[str, Any] = {"theme": THEME, "ssr_mode": False, "run_history": False, "mcp_server": False,
                               "server_name": settings.host, "server_port": settings.port, "js": SCROLL_JS}
     locales = [bot.texts] + [loc for lang, loc in bot.locales.by_language.items() if loc is not bot.texts]

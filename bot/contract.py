@@ -2,7 +2,8 @@
 and the web API's OpenAPI description shows them, so the two cannot drift apart.
 
 Keys and their order are the contract other tools rely on: question, status, safety, passages,
-markdown, disclaimer, and (added later, as DESIGN.md allows) language, uncovered and parts.
+markdown, disclaimer, and (added later, as DESIGN.md allows) language, uncovered and parts; in a
+passage, link, reviewed, review_by and stale after its first keys.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ class PassageOut(BaseModel):
     url: str | None
     start: int
     end: int
+    link: str = Field(description=(
+        "where the citation leads: the url with a text fragment (#:~:text=) of the quoted sentence, a PDF's "
+        "#page=N, or (no url) the app's source view, /source/<doc>?passage=<start>-<end>#passage, relative"))
+    reviewed: str | None = Field(description="when the document was last reviewed (YYYY-MM-DD; null: no date)")
+    review_by: str | None = Field(description="when it should be reviewed again (YYYY-MM-DD; null: no date)")
+    stale: bool = Field(description="the review is overdue (review_by passed, or older than BOT_STALE_MONTHS)")
 
 
 class PartOut(BaseModel):

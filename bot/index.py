@@ -32,8 +32,8 @@ from .schema import Passage
 from .store import VectorStore
 from .text import ANALYZER
 
-#: 4: sentence vectors stored beside the passage vectors
-FORMAT = 4
+#: 4: sentence vectors stored beside the passage vectors; 5: the manifest's "documents" (rows, review dates)
+FORMAT = 5
 #: the format just before sentence vectors: loading it is refused, and a build upgrades it by
 #: reusing its passage vectors and embedding only the sentences
 BEFORE_SENTENCES = 3

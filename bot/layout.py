@@ -7,7 +7,7 @@ passage), `passages.jsonl` and `offsets.npy` (line i = passage i, read on demand
 `keys.npy` (content hash of each passage), `bm25/` (`lexical.py`), `words.json` (corpus vocabulary),
 `outline.json` (titles and headings) and `manifest.json` (format, model and weights hash,
 chunking, where the vectors are, a hash of every source file and artifact, counts, build
-time). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
+time, each document's rows and review dates). With `vector_store=milvus` the vectors and passages live in a Milvus collection per
 version instead (and the sentence vectors in a second one beside it), and the folder keeps the
 rest. Whatever differs by store kind (its files here, publish) is asked of the store's backend,
 which `stores.py` picks.

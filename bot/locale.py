@@ -64,6 +64,8 @@ class Locale:
     from_documents: str
     searched_for: str
     sources: str
+    reviewed: str  # {date}: "reviewed May 2024", after a citation
+    review_overdue: str  # after a citation whose document's review is overdue (BOT_STALE_MONTHS, review_by)
     too_long: str  # {length} {limit}
     empty: str  # {example}
     example: str
@@ -118,7 +120,7 @@ def load_locale(path: str | Path) -> Locale:
 
 _PLACEHOLDERS = {"not_covered": {"covered"}, "not_covered_concept": {"topic", "asked"}, "more_documents": {"n"},
                  "other_language": {"language"}, "too_long": {"length", "limit"}, "empty": {"example"},
-                 "rate_limited": {"seconds"}, "ui.intro": {"titles"},
+                 "rate_limited": {"seconds"}, "reviewed": {"date"}, "ui.intro": {"titles"},
                  "ui.sources_panel": {"n"}, "ui.example_question": {"heading"}}
 
 

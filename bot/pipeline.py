@@ -23,6 +23,7 @@ from .embed import Embedder, make_embedder
 from .index import Index, load
 from .locale import Locale, Locales, translate
 from .retrieve import Mode, Retriever
+from .review import Review
 from .schema import Answer, Hit, Passage, Safety
 from .text import bm25_tokens
 
@@ -48,6 +49,9 @@ class Bot:
         self.titles = index.titles
         #: the language of each document that declares one; the others are in the default locale's
         self.doc_languages: dict[str, str] = dict(index.manifest.get("languages") or {})
+        #: each document's review dates, as its citations show them
+        self.reviews = {doc: Review.of(d.get("reviewed"), d.get("review_by"))
+                        for doc, d in (index.manifest.get("documents") or {}).items()}
         self.topics = dialogue.title_words(self.titles)
         #: the unit vector of a text as the bot embeds questions (the last 512 kept: `vector.cache_clear()`)
         self.vector = lru_cache(maxsize=512)(self._embed_one)
@@ -237,5 +241,5 @@ class Bot:
             text, hits, safety=notice, texts=locale, titles=self.titles, uncovered=uncovered,
             min_score=self.settings.min_score, top_k=self.settings.top_k,
             addiction=safety.is_addiction_question(searched), searched_for=searched,
-            other_language=documents_language,
+            other_language=documents_language, reviews=self.reviews, stale_months=self.settings.stale_months,
         )

@@ -9,9 +9,12 @@ description of that shape (the web API's OpenAPI shows the same models).
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from .contract import AnswerOut, PartOut, PassageOut, SafetyOut
+from .links import passage_link
+from .review import Review
 
 Status = Literal["answered", "no_answer", "invalid"]
 SafetyKind = Literal["emergency", "crisis"]
@@ -91,6 +94,15 @@ class Hit:
     pid: int = field(default=-1, compare=False)  # its row in the index (its vector's id); -1 unknown
     #: the question's cosine with each sentence of the passage (order of `passage.sentences`); () unknown
     sentence_scores: tuple[float, ...] = field(default=(), compare=False)
+    #: its document's review dates (None: not known), and whether that review is overdue
+    review: Review | None = field(default=None, compare=False)
+    stale: bool = field(default=False, compare=False)
+
+    @property
+    def link(self) -> str:
+        """Where its citation leads: the quoted sentence on the document's page, or the source view."""
+        p = self.passage
+        return passage_link(p.doc, p.url, p.section, p.text, self.highlights, p.start, p.end)
 
     @property
     def relevance(self) -> float:
@@ -150,7 +162,10 @@ class Answer:
             passages=[PassageOut(rank=h.rank, score=round(h.score, 4), text=h.passage.text,
                                  highlights=[list(span) for span in h.highlights], doc=h.passage.doc,
                                  title=h.passage.title, section=h.passage.section, url=h.passage.url,
-                                 start=h.passage.start, end=h.passage.end) for h in self.hits],
+                                 start=h.passage.start, end=h.passage.end, link=h.link,
+                                 reviewed=_iso(h.review and h.review.reviewed),
+                                 review_by=_iso(h.review and h.review.review_by), stale=h.stale)
+                      for h in self.hits],
             markdown=self.markdown,
             disclaimer=self.disclaimer,
             language=self.language,
@@ -159,3 +174,7 @@ class Answer:
                 PartOut(question=p.question, status=p.status, passages=list(p.ranks), uncovered=p.uncovered)
                 for p in self.parts],
         ).model_dump()
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()

@@ -4,7 +4,8 @@
 their `[n]`, any helpline), then each citation with where it leads, then the disclaimer, as
 plain text for an e-mail or a note: Markdown is read, not copied (a link becomes
 "text (address)"; a quote keeps its "> "). Where a citation leads is `link` alone, one function:
-the document's http(s) `url` today; a relative link is made absolute against `base`.
+`Hit.link` (the quoted sentence on the document's page, or the source view); a relative link is
+made absolute against `base`.
 Left out: the Sources panel (the passages in their context), and HTML (there is none to copy:
 the answer's Markdown holds the documents' text escaped).
 """
@@ -25,9 +26,9 @@ _md = MarkdownIt("commonmark")
 
 
 def link(hit: Hit) -> str | None:
-    """Where the citation of `hit` leads: its document's http(s) URL, or None."""
-    url = hit.passage.url
-    return url if url and re.match(r"https?://", url, re.I) else None
+    """Where the citation of `hit` leads (`Hit.link`): the quoted sentence on its document's page,
+    or this server's source view (a relative link, made absolute against `base`)."""
+    return hit.link
 
 
 def citation(hit: Hit, number: int, base: str = "", where: Callable[[Hit], str | None] = link) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
+from bot.links import SOURCE
 from bot.locale import Locales
 
 DATA = Path(__file__).resolve().parent / "data" / "hostile_questions.json"
@@ -44,6 +45,16 @@ def question(case: dict) -> str:
         unit, chars = case["make"]["unit"], case["make"]["chars"]
         return (unit * (chars // len(unit) + 1))[:chars]
     return case["question"]
+
+
+def links(answer) -> tuple[str, ...]:  # type: ignore[no-untyped-def]
+    """Where the answer's citations lead (`Hit.link`): the only links its documents may bring."""
+    return tuple(h.link for h in answer.hits)
+
+
+def source_links(markdown: str, doc: str) -> tuple[str, ...]:
+    """The source-view links to `doc` in `markdown` (a CLI's output, where no Answer is at hand)."""
+    return tuple(re.findall(rf"\]\(({re.escape(SOURCE + doc)}\?passage=\d+-\d+#passage)\)", markdown))
 
 
 def assert_inert(markdown: str, urls: tuple[str, ...] = ()) -> None:
@@ -84,4 +95,4 @@ def assert_valid_answer(data: dict, case: dict) -> None:
         assert data["safety"] and data["safety"]["kind"] == case["safety"], case["id"]
     if data["safety"]:
         assert data["markdown"].startswith(data["safety"]["message"])
-    assert_inert(untrusted(data["markdown"]), tuple(p["url"] for p in data["passages"] if p["url"]))
+    assert_inert(untrusted(data["markdown"]), tuple(p["link"] for p in data["passages"]))

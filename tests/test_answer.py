@@ -16,7 +16,8 @@ from bot.schema import Hit, Passage
 
 KEYS = {"question", "status", "safety", "passages", "markdown", "disclaimer", "language", "uncovered", "parts"}
 PASSAGE_KEYS = {"rank": int, "score": float, "text": str, "highlights": list, "doc": str, "title": str,
-                "section": str, "url": (str, type(None)), "start": int, "end": int}
+                "section": str, "url": (str, type(None)), "start": int, "end": int, "link": str,
+                "reviewed": (str, type(None)), "review_by": (str, type(None)), "stale": bool}
 
 
 @pytest.fixture
@@ -38,6 +39,9 @@ def test_contract_keys_and_types(bot):
             assert isinstance(p[key], kind), key
         assert p["rank"] == rank
         assert source[p["start"] : p["end"]] == p["text"]
+        # no url: the citation opens the app's source view on this passage, relative to the app
+        assert p["link"] == f"/source/klonopin-addiction-treatment.txt?passage={p['start']}-{p['end']}#passage"
+        assert f"]({p['link']})" in data["markdown"]
         assert p["highlights"] and all(0 <= s < e <= len(p["text"]) for s, e in p["highlights"])
         assert f"[{rank}]" in data["markdown"]
     assert data["disclaimer"] and data["markdown"].rstrip().endswith(f"*{escape(data['disclaimer'])}*")

@@ -63,12 +63,12 @@ def test_the_web_page_is_in_the_package_and_gradio_only_there():
 #: (README "Architecture"); a new module must be given its layer here
 LAYERS = {
     "foundations": {"errors", "schema", "contract", "text", "language", "safety", "config", "review",
-                    "privacy", "colors"},
+                    "privacy", "colors", "links"},
     "documents, models and stores": {"ingest", "chunk", "passages", "lexical", "model_files", "embed", "onnx_embed",
                                      "store", "milvus_store", "stores", "safety_rules", "locale", "query", "dialogue",
                                      "feedback", "guard", "insights"},
     "the index": {"layout", "index", "build"},
-    "answering": {"retrieve", "coverage", "answer", "sources", "share"},
+    "answering": {"retrieve", "coverage", "answer", "sources", "share", "source_view"},
     "the bot": {"pipeline", "evaluate", "live"},
     "doors": {"service", "web", "chat", "cli", "__main__", "__init__", "admin", "preview"},
 }

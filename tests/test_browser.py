@@ -32,6 +32,7 @@ from bot import Bot, Settings
 from bot.build import build
 from bot.chat import create_app
 from bot.feedback import FeedbackLog
+from bot.links import text_fragment
 
 pytestmark = [pytest.mark.browser, pytest.mark.model]
 
@@ -231,8 +232,12 @@ def test_html_in_a_document_is_shown_as_text(site: Site, open_page, dialogs):
     text = answer.inner_text()
     assert "<b>bold</b>" in text and '<script>alert("corpus")</script>' in text and "<img src=x onerror=alert(2)>" in text
     assert answer.locator("b, script, img[src=x]").count() == 0
-    link = answer.locator("a[href='https://example.org/sunscreen-labels']")  # the citation leads to the source
+    link = answer.locator("a[href^='https://example.org/sunscreen-labels#']")  # the citation leads to the source
     assert link.inner_text() == "Sunscreen Label Facts › Reading a Sunscreen Label"
+    # ... at its quoted sentence: a text fragment built from the exact words shown in bold
+    sentence = answer.locator("blockquote strong").first.inner_text()
+    assert "<b>bold</b>" in sentence or "<script>" in sentence or "<img" in sentence
+    assert link.get_attribute("href") == "https://example.org/sunscreen-labels#:~:" + text_fragment(sentence)
     answer.get_by_text("Sources:").click()
     panel = answer.get_by_text("sunscreen.md · line")
     panel.wait_for()
@@ -570,3 +575,50 @@ def test_the_help_desk_page_groups_what_a_session_left_unanswered(desk: str, bro
         assert admin.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scrolling
         admin.screenshot(path=str(SHOTS / f"admin-{width}.png"), full_page=width > 400)
         context.close()
+
+
+def test_a_citation_opens_its_source_on_the_quoted_passage(site: Site, open_page, browser):
+    page = open_page(site.url + "/", width=375, height=667)
+    answer = ask(page, SEED_QUESTION)
+    quote = answer.locator("blockquote").first
+    # [1] in the quote leads to its line under Sources, in the same message
+    number = quote.locator("a.cite", has_text="[1]")
+    target = number.get_attribute("href")
+    assert re.fullmatch(r"#cite\d+-1", target)
+    number.click()
+    page.wait_for_timeout(300)
+    line = answer.locator(f"[id='{target[1:]}']")
+    assert line.count() == 1
+    source = line.locator("xpath=following-sibling::a[1]")
+    assert_in_view(page, source, "the source line of [1]")
+    href = source.get_attribute("href")
+    assert re.fullmatch(r"/source/klonopin-addiction-treatment\.txt\?passage=\d+-\d+#passage", href)
+    with page.context.expect_page() if source.get_attribute("target") == "_blank" else _SameTab(page) as opened:
+        source.click()
+    view = opened.value
+    view.wait_for_load_state("domcontentloaded")
+    assert view.url == site.url + href
+    mark = view.locator("mark#passage")
+    passage = quote.inner_text().rsplit("[1]", 1)[0].strip()
+    assert mark.inner_text().split() == passage.split()  # the quoted passage, highlighted
+    box, height = mark.bounding_box(), view.viewport_size["height"]
+    assert 0 <= box["y"] < height * 0.5, box  # in view on load, with some of the text above it
+    assert view.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scroll on a phone
+    assert view.locator("h1").inner_text() == "Facts About Klonopin Addiction Treatment"
+    SHOTS.mkdir(exist_ok=True)
+    view.screenshot(path=str(SHOTS / "citation-source.png"))
+    if view is not page:
+        view.close()
+
+
+class _SameTab:
+    """`expect_page` for a link that opens in the same tab: the page itself."""
+
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
+        self.value = page
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.value.wait_for_url("**/source/**")

@@ -10,7 +10,7 @@ import json
 import re
 
 import pytest
-from hostile import assert_inert, untrusted
+from hostile import assert_inert, links, untrusted
 
 from bot.contract import AnswerOut
 from bot.dialogue import classify, contextualize, questions, title_words
@@ -179,7 +179,7 @@ def test_questions_are_escaped_in_the_markdown(seed_bot):
     answer = seed_bot.ask(message)
     assert [p.question for p in answer.parts] == ["Is Klonopin addictive?", message.split("? ", 1)[1]]
     assert "<img" not in answer.markdown and "&lt;img src=x onerror=alert(1)&gt;" in answer.markdown
-    assert_inert(untrusted(answer.markdown), ())
+    assert_inert(untrusted(answer.markdown), links(answer))
 
 
 @pytest.mark.model

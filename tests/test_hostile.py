@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import SEED_CORPUS, FakeEmbedder
-from hostile import assert_inert, assert_valid_answer, load_cases, question, untrusted
+from hostile import assert_inert, assert_valid_answer, links, load_cases, question, source_links, untrusted
 
 from bot import Bot, Settings
 from bot.answer import escape
@@ -74,7 +74,7 @@ def test_hostile_follow_ups_stay_inert(fake_bot):
     for earlier in history:
         answer = fake_bot.ask("and what about the symptoms?", history=[earlier, {"role": "assistant", "content": "<b>x</b>"}])
         assert answer.status in ("answered", "no_answer")
-        assert_inert(untrusted(answer.markdown))
+        assert_inert(untrusted(answer.markdown), links(answer))
 
 
 @pytest.mark.parametrize("live", ["<script>x</script>", "[a](javascript:alert(1))", "![a](a.png)", "see http://evil.example",
@@ -136,7 +136,8 @@ def test_cli_single_question_argv(seed_index):
             assert_valid_answer(json.loads(out.stdout.decode("utf-8")), case)
         else:
             assert "From the documents" in out.stdout.decode("utf-8")
-            assert_inert(untrusted(out.stdout.decode("utf-8")))
+            printed = out.stdout.decode("utf-8")
+            assert_inert(untrusted(printed), source_links(printed, "klonopin-addiction-treatment.txt"))
 
 
 @pytest.mark.model

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import SEED_CORPUS, FakeEmbedder
 from fastapi.testclient import TestClient
-from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, question
+from hostile import TRUSTED, assert_inert, assert_valid_answer, load_cases, question, source_links
 
 from bot import Bot, Settings
 from bot.build import build
@@ -32,6 +32,8 @@ from bot.service import Service
 CASES = load_cases()
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
 EMERGENCY = "my dad took all his klonopin pills and he is not breathing"
+#: the app's own citation anchors around `[n]` (bot/chat.py cite_anchors): taken out before the oracle
+_ANCHORS = re.compile(r'<a href="#cite\d+-(\d+)" class="cite">\[\1\]</a>|<span id="cite\d+-\d+" class="source-line"></span>')
 _NOTICE = re.compile(r'\A<div class="notice notice-(emergency|crisis)" role="alert">\n\n(.*?)\n\n</div>(?:\n\n|\Z)', re.S)
 
 
@@ -117,7 +119,8 @@ def test_chat_shows_nothing_live(web, case):
             content = content[m.end():]
         for text in TRUSTED:
             content = content.replace(text, "")
-        assert_inert(content)
+        content = _ANCHORS.sub(lambda m: f"[{m[1]}]" if m[1] else "", content)
+        assert_inert(content, source_links(content, "klonopin-addiction-treatment.txt"))
     follow = chat_turn(chat, "and what about it?", messages, turns)[0]
     assert all("<script" not in m["content"] for m in follow)
 

@@ -140,7 +140,10 @@ def test_the_copy_text_of_a_real_answer_has_the_quotes_the_citations_and_the_dis
     assert text.startswith(f"Question: {QUESTION}\n\n")
     for i, hit in enumerate(answer.hits, 1):
         assert f"> {hit.passage.text.strip()} [{i}]" in text  # the verbatim quote, its number after it
-        assert f"\n[{i}] {hit.passage.title} › {hit.passage.section} — {hit.passage.doc}\n" in text
+        assert f"\n[{i}] {hit.passage.title} › {hit.passage.section} — {hit.link}\n" in text  # the source view
+        assert hit.link.startswith(f"/source/{hit.passage.doc}?passage=")
+    absolute = share_text(answer, base="https://bot.example")
+    assert f"— https://bot.example{answer.hits[0].link}\n" in absolute
     assert text.rstrip().endswith(answer.disclaimer)
     assert "**" not in text and "\\" not in text and "<" not in text  # plain text: no Markdown, no HTML
 
@@ -149,16 +152,16 @@ def test_a_citation_with_a_url_copies_the_url_and_a_relative_link_is_made_absolu
     passage = Passage("sun.md", "Sunscreen <Facts>", "Labels_and *stars*", "https://example.org/sun?a=1&b=2", 0, 10,
                       "Reapply it.")
     hit = Hit(passage, 1, 0.9)
-    assert link(hit) == "https://example.org/sun?a=1&b=2"
+    assert link(hit) == hit.link == "https://example.org/sun?a=1&b=2#:~:text=Reapply%20it."
     answer = Answer("sun?", "answered", None, (hit,), "**From the documents:**\n\n> Reapply it. [1]\n\n**Sources**\n\n"
                     "[1] [Sunscreen <Facts> › Labels\\_and \\*stars\\*](https://example.org/sun)  \n\n*Not advice.*",
                     "Not advice.")
     text = share_text(answer, asked="Your question")
-    assert "[1] Sunscreen <Facts> › Labels_and *stars* — https://example.org/sun?a=1&b=2\n" in text
+    assert "[1] Sunscreen <Facts> › Labels_and *stars* — https://example.org/sun?a=1&b=2#:~:text=Reapply%20it.\n" in text
     assert text.startswith("Your question: sun?") and text.rstrip().endswith("Not advice.")
     assert citation(hit, 2, "https://bot.example", where=lambda h: "/source/sun.md#L3") == (
         "[2] Sunscreen <Facts> › Labels_and *stars* — https://bot.example/source/sun.md#L3")
-    assert link(Hit(Passage("a.md", "A", "B", "javascript:alert(1)", 0, 1, "x"), 1, 0.5)) is None
+    assert link(Hit(Passage("a.md", "A", "B", "javascript:alert(1)", 0, 1, "x"), 1, 0.5)) == "/source/a.md?passage=0-1#passage"
 
 
 def test_a_notice_copies_with_its_links_spelled_out(bot: Bot):
@@ -195,3 +198,13 @@ def test_the_api_docs_load_their_files_from_the_app(client: TestClient):
 def test_the_openapi_description_names_nothing_outside_the_repository(client: TestClient):
     spec = client.get("/openapi.json").text
     assert not re.search(r"DESIGN|\w+\.md\b|https?://", spec), re.findall(r".{40}(?:DESIGN|\.md\b|https?://).{40}", spec)
+
+
+def test_the_chats_links_to_the_source_view_are_absolute_for_pages_on_other_sites():
+    from bot.chat import absolute_links
+
+    text = "> quote [1]\n\n[1] [Title › Section](/source/a.md?passage=0-9#passage) · [web](https://x.example/source/)"
+    assert absolute_links(text, "https://bot.example:8443") == (
+        "> quote [1]\n\n[1] [Title › Section](https://bot.example:8443/source/a.md?passage=0-9#passage) · "
+        "[web](https://x.example/source/)")
+    assert absolute_links(text, "") == text  # where the server's address is unknown, as it was
