@@ -26,7 +26,6 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from html import escape
-from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -35,7 +34,6 @@ from fastapi.responses import HTMLResponse, Response
 from . import insights
 from .config import Settings
 from .feedback import FeedbackLog
-from .ingest import read_document
 from .insights import DocumentInfo, Insights, Period, Quote
 from .pipeline import Bot
 
@@ -91,13 +89,12 @@ def to_csv(header: tuple[str, ...], rows: list[tuple[Any, ...]]) -> str:
 
 
 class AdminPage:
-    """The page's data from the served bot, the log and the corpus; `clock` gives the time now."""
+    """The page's data from the served bot (its index keeps the review dates), and the log; `clock` gives the time now."""
 
     def __init__(self, bot: Callable[[], Bot], log: FeedbackLog | None, settings: Settings,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.bot, self.log, self.settings, self.clock = bot, log, settings, clock
         self._catalog: tuple[Bot, insights.Catalog] | None = None
-        self._docs: dict[tuple[str, int, int], DocumentInfo] = {}
 
     def catalog(self, bot: Bot) -> insights.Catalog:
         """The served index version's passages by place (one pass per version)."""
@@ -105,22 +102,13 @@ class AdminPage:
             self._catalog = (bot, insights.Catalog.of(bot.index.passages))
         return self._catalog[1]
 
-    def documents(self, catalog: insights.Catalog) -> list[DocumentInfo]:
-        """The index's documents, with the review dates of their corpus files (read again only
-        when a file changed); without the file (a replica), the date is unknown."""
-        corpus, found = Path(self.settings.corpus), []
-        for doc, title in catalog.titles.items():
-            path = corpus / doc
-            try:
-                stat = path.stat()
-                key = (doc, stat.st_mtime_ns, stat.st_size)
-                if key not in self._docs:
-                    d = read_document(path, doc)
-                    self._docs[key] = DocumentInfo(doc, d.title or title, d.reviewed, d.review_by)
-                found.append(self._docs[key])
-            except Exception:  # no corpus here, or the file is unreadable now: the index's title, date unknown
-                found.append(DocumentInfo(doc, title, known=False))
-        return found
+    def documents(self, bot: Bot, catalog: insights.Catalog) -> list[DocumentInfo]:
+        """The served index's documents with the review dates their citations show: the index
+        keeps them (read from each file's front matter when it was built), so a replica without the
+        corpus lists them too."""
+        dates = bot.index.manifest.get("documents") or {}
+        return [DocumentInfo(doc, title, (dates.get(doc) or {}).get("reviewed"), (dates.get(doc) or {}).get("review_by"),
+                             known=doc in dates) for doc, title in catalog.titles.items()]
 
     def insights(self) -> Insights:
         bot = self.bot()
@@ -135,7 +123,7 @@ class AdminPage:
                          passage.text if passage else None)
 
         return insights.summarize(events, embed=lambda texts: bot.embedder.embed(texts), quote=quote,
-                                  docs=self.documents(catalog), stale_months=self.settings.stale_months,
+                                  docs=self.documents(bot, catalog), stale_months=self.settings.stale_months,
                                   today=self.clock().date())
 
 

@@ -21,7 +21,7 @@ from bot.admin import AdminPage, cell, to_csv
 from bot.build import build
 from bot.chat import create_app
 from bot.feedback import FeedbackLog
-from bot.insights import tables
+from bot.insights import Catalog, DocumentInfo, tables
 from bot.schema import Safety
 
 PUBLIC, DESK = "public-pw", "desk-pw"
@@ -156,13 +156,21 @@ def test_a_cell_is_never_a_formula(value, written):
     assert list(csv.reader(io.StringIO(to_csv(("h",), [(value,)]), newline="")))[1] == [written]
 
 
-def test_a_replica_without_the_corpus_lists_the_index_documents_with_date_unknown(bot: Bot, settings: Settings,
-                                                                                  tmp_path: Path):
+def test_a_replica_without_the_corpus_lists_the_documents_with_their_dates_from_the_index(bot: Bot, settings: Settings,
+                                                                                          tmp_path: Path):
     replica = replace(settings, corpus=tmp_path / "no-corpus")
     found = AdminPage(lambda: bot, FeedbackLog(tmp_path), replica, clock=lambda: NOW).insights()
-    assert {d.doc for d in found.documents} == {"klonopin-addiction-treatment.txt", "old.md"}
-    assert all(d.state is None for d in found.documents) and found.stale == ()
+    assert {d.doc: (d.reviewed, d.state) for d in found.documents} == {
+        "klonopin-addiction-treatment.txt": (None, "undated"), "old.md": ("May 2020", "stale")}
+    assert [d.doc for d in found.stale] == ["old.md"]
     assert found.groups == () and found.asked == 0
+
+
+def test_a_document_the_index_holds_no_dates_for_is_listed_with_date_unknown(bot: Bot, settings: Settings,
+                                                                             tmp_path: Path):
+    page = AdminPage(lambda: bot, FeedbackLog(tmp_path), settings, clock=lambda: NOW)
+    docs = page.documents(bot, Catalog(titles={"old.md": "Old Leaflet", "gone.md": "Gone"}))
+    assert docs == [DocumentInfo("old.md", "Old Leaflet", "2020-05-01", None), DocumentInfo("gone.md", "Gone", known=False)]
 
 
 def test_the_answers_that_quoted_each_document_are_counted(bot: Bot, settings: Settings, log: FeedbackLog):
