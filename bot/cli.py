@@ -101,15 +101,45 @@ def _report(args: argparse.Namespace) -> int:
 
     from .feedback import FeedbackLog, format_report, report
 
-    log = FeedbackLog(Settings.load(data=args.data).data)
+    settings = Settings.load(data=args.data, index=args.index)
+    log = FeedbackLog(settings.data)
+    stale = stale_sources(settings)
     if not log.path.is_file():
         print(f"no feedback log at {log.path} yet: the web app (`python -m bot serve`) writes it as people ask; "
               "pass --data or set BOT_DATA if it lives elsewhere", file=sys.stderr)
+        if stale is None or args.json:
+            return 0
+    rows = report(log, top=args.top) if log.path.is_file() else None
+    if args.json:
+        print(json.dumps({**{k: [asdict(r) for r in v] for k, v in (rows or {}).items()}, "stale_sources": stale},
+                         ensure_ascii=False, indent=2))
         return 0
-    rows = report(log, top=args.top)
-    print(json.dumps({k: [asdict(r) for r in v] for k, v in rows.items()}, ensure_ascii=False, indent=2)
-          if args.json else format_report(rows, log.path))
+    if rows is not None:
+        print(format_report(rows, log.path))
+    if stale is not None:
+        limit = f"reviewed more than {settings.stale_months} months ago or " if settings.stale_months > 0 else ""
+        print(f"\nSources to review ({limit}past their review_by date), in {settings.index}:")
+        print("\n".join(f"        {s['doc']}  (reviewed {s['reviewed'] or 'no date'}"
+                        f"{', review by ' + s['review_by'] if s['review_by'] else ''})" for s in stale) or "        none")
     return 0
+
+
+def stale_sources(settings: Settings) -> list[dict[str, str | None]] | None:
+    """The documents of the served index marked stale (`review.py`, BOT_STALE_MONTHS), as its
+    citations mark them: [{"doc", "reviewed", "review_by"}], or None when there is no index."""
+    from .layout import CURRENT, MANIFEST
+    from .review import Review
+
+    try:
+        documents = json.loads((settings.index / CURRENT / MANIFEST).read_text(encoding="utf-8"))["documents"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    found = []
+    for doc, dates in documents.items():
+        review = Review.of(dates.get("reviewed"), dates.get("review_by"))
+        if review.state(settings.stale_months) == "stale":
+            found.append({"doc": doc, "reviewed": review.label(), "review_by": dates.get("review_by")})
+    return found
 
 
 def _forget(args: argparse.Namespace) -> int:
@@ -157,6 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     rep = sub.add_parser("report", help="the most frequent unanswered and down-voted questions, from the feedback log")
     rep.add_argument("--data", help="folder holding feedback.jsonl (default data/, or BOT_DATA)")
     rep.add_argument("--top", type=int, default=20, help="questions listed per table (default 20)")
+    rep.add_argument("--index", help="index folder whose stale sources are listed too (default index/, or BOT_INDEX)")
     rep.add_argument("--json", action="store_true", help="print the tables as JSON")
     rep.set_defaults(run=_report)
     forget = sub.add_parser("forget", help="delete feedback log entries logged before a day, or all of them")

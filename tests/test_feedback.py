@@ -298,3 +298,34 @@ def test_a_crisis_message_is_never_a_question_to_add_documents_for(tmp_path: Pat
     assert {r.question: r.count for r in rows["safety"]} == {"crisis": 2, "emergency": 1}  # asks only, not the vote
     assert main(["report", "--data", str(tmp_path)]) == 0
     assert "live anymore" not in capsys.readouterr().out
+
+
+def test_cli_report_lists_the_stale_sources_of_the_index(tmp_path: Path, capsys, monkeypatch):
+    from conftest import FakeEmbedder
+
+    from bot import Settings
+    from bot.build import build
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "old.md").write_text("---\ntitle: Old\nreviewed: 2020-05-01\n---\n# Dosing\n\nOne tablet a day.\n")
+    (corpus / "due.md").write_text("---\ntitle: Due\nreviewed: 2099-01-01\nreview_by: 2021-01-01\n---\n# Use\n\nTake it.\n")
+    (corpus / "new.md").write_text("---\ntitle: New\nreviewed: 2099-01-01\n---\n# Use\n\nTake it with water.\n")
+    (corpus / "plain.txt").write_text("Plain\n\nNo date at all here.\n")
+    index = tmp_path / "index"
+    build(Settings.load(corpus=corpus, index=index), FakeEmbedder())
+    FeedbackLog(tmp_path).ask(answer("Is ibuprofen safe?", "no_answer"), "chat")
+    monkeypatch.setenv("BOT_STALE_MONTHS", "12")
+    assert main(["report", "--data", str(tmp_path), "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "     1  Is ibuprofen safe?" in out
+    tail = out[out.index("Sources to review (reviewed more than 12 months ago or past their review_by date)"):]
+    assert "old.md  (reviewed May 2020)" in tail and "due.md  (reviewed January 2099, review by 2021-01-01)" in tail
+    assert "new.md" not in tail and "plain.txt" not in tail  # current, and undated (never called stale)
+    assert main(["report", "--data", str(tmp_path), "--index", str(index), "--json"]) == 0
+    stale = json.loads(capsys.readouterr().out)["stale_sources"]
+    assert sorted(s["doc"] for s in stale) == ["due.md", "old.md"]
+    monkeypatch.setenv("BOT_STALE_MONTHS", "0")  # only review_by dates count
+    assert main(["report", "--data", str(tmp_path / "nolog"), "--index", str(index)]) == 0
+    out = capsys.readouterr().out
+    assert "Unanswered" not in out and "due.md" in out and "old.md" not in out
