@@ -9,7 +9,8 @@ as an answer. `check` takes the question apart:
   quoted passages' documents about the topic (the first passage's, and any other whose title
   holds every topic word: all their passages, headings and titles included) never use, in any
   form, each with how common it is in everyday English (wordfreq's Zipf scale). Words that only
-  frame a question and the people in it ("my mom", "someone") are never missing.
+  frame a question and the people in it ("my mom", "someone") are never missing, and a rare
+  word one letter away from an everyday one is read as that word ("somone", "pregnacy": `everyday`).
 
 A missing word is not yet a missing concept: people paraphrase ("get hooked" where the document
 says "addictive", "sees several doctors" for "visiting more than one doctor"). The model tells
@@ -90,11 +91,12 @@ def check(question: str, hits: Sequence[Hit], held: Held) -> Coverage:
     question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
     topic, rest = split(question, hits[0].passage.title)
     words = tuple(_WORD.findall(rest))
+    spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
     stock = held(about(topic, hits))
-    missing = tuple(i for i, w in enumerate(words) if (s := set(bm25_tokens([w])[0])) and not s <= stock
-                    and re.sub(r"['’]s$", "", w.lower()) not in FRAME_WORDS  # "son's" as "son"
+    missing = tuple(i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
+                    and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
                     and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w)))
-    return Coverage(topic, rest, words, missing, tuple(_zipf(words[i].lower()) for i in missing),
+    return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
                     len(_WORD.findall(question)))
 
 
@@ -140,6 +142,45 @@ def asked(found: Coverage, specific: float, gain: float = float("inf"), most: in
     for word in found.words[lo:hi + 1]:
         named.setdefault(tuple(bm25_tokens([word])[0]), word)
     return " ".join(named.values())
+
+
+#: a word rarer than this (Zipf) one letter away from an everyday word is read as its misspelling
+TYPO_ZIPF = 2.5
+#: ...an everyday word: at least this common (Zipf; 4 is once in 100,000 words)
+EVERYDAY_ZIPF = 4.0
+
+
+@lru_cache(maxsize=4096)
+def everyday(word: str) -> str:
+    """`word`, or the everyday English word it misspells: one letter added, dropped, changed or
+    two swapped ("somone" → "someone", "recieve" → "receive") when `word` itself is rare (Zipf
+    under TYPO_ZIPF) and the other common (EVERYDAY_ZIPF and up), and the most common such.
+    A rare word that misspells nothing everyday ("ibuprofen", "benzos") is kept as typed."""
+    if len(word) < 5 or _zipf(word) >= TYPO_ZIPF:
+        return word
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    near = [w for w in _everyday_words(len(word)) if DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1]
+    return max(near, key=_zipf) if near else word  # the most common
+
+
+def _everyday_words(length: int) -> tuple[str, ...]:
+    """The everyday English words (Zipf EVERYDAY_ZIPF and up) within one letter of `length` letters."""
+    by_length = _everyday_by_length()
+    return tuple(w for n in (length - 1, length, length + 1) for w in by_length.get(n, ()))
+
+
+@lru_cache(maxsize=1)
+def _everyday_by_length() -> dict[int, tuple[str, ...]]:
+    from wordfreq import top_n_list, zipf_frequency
+
+    found: dict[int, list[str]] = {}
+    for word in top_n_list("en", 50_000):  # most common first
+        if zipf_frequency(word, "en") < EVERYDAY_ZIPF:
+            break
+        if word.isalpha():
+            found.setdefault(len(word), []).append(word)
+    return {n: tuple(words) for n, words in found.items()}
 
 
 @lru_cache(maxsize=4096)

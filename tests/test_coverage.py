@@ -13,7 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, asked, check, declines, split, without
+from bot.coverage import Coverage, asked, check, declines, everyday, split, without
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -45,6 +45,19 @@ def test_the_people_in_a_question_are_not_what_it_asks():
     stock = frozenset(bm25_tokens(["klonopin doctor refill"])[0])
     found = check("my brother's wife and my mom see several doctors for refills", [hit("Klonopin")], lambda hits: stock)
     assert [found.words[i] for i in found.missing] == ["see", "several"]  # not brother's, wife, mom
+
+
+def test_a_misspelt_everyday_word_is_read_as_that_word_and_a_rare_one_as_typed():
+    assert [everyday(w) for w in ("somone", "pregnacy", "insurence", "alcohal")] == [
+        "someone", "pregnancy", "insurance", "alcohol"]
+    # rare words that misspell nothing everyday, common words, and short ones stay as typed
+    assert [everyday(w) for w in ("ibuprofen", "benzos", "zolpidem", "breastfeeding", "taken", "adhd")] == [
+        "ibuprofen", "benzos", "zolpidem", "breastfeeding", "taken", "adhd"]
+    stock = frozenset(bm25_tokens(["klonopin sign abuse signs abusing"])[0])
+    found = check("wat are signs somone is abusing their klonopin", [hit("Klonopin")], lambda hits: stock)
+    assert [found.words[i] for i in found.missing] == ["wat"]  # "somone" is someone: a person, not what is asked
+    found = check("is klonopin safe in pregnacy", [hit("Klonopin")], lambda hits: frozenset(bm25_tokens(["klonopin safe"])[0]))
+    assert [found.words[i] for i in found.missing] == ["pregnacy"] and 3.0 < found.zipf[0] < 5.0  # as pregnancy
 
 
 def test_only_the_documents_about_the_topic_hold_what_is_asked():
