@@ -148,19 +148,25 @@ def asked(found: Coverage, specific: float, gain: float = float("inf"), most: in
 TYPO_ZIPF = 2.5
 #: ...an everyday word: at least this common (Zipf; 4 is once in 100,000 words)
 EVERYDAY_ZIPF = 4.0
+#: ...and so is any word one letter away from a word at least this much more common (Zipf: 3 is a
+#: thousand times), however common itself: texting spellings ("wat" for what, 3.4 against 6.9)
+TYPO_GAP = 3.0
 
 
 @lru_cache(maxsize=4096)
 def everyday(word: str) -> str:
     """`word`, or the everyday English word it misspells: one letter added, dropped, changed or
-    two swapped ("somone" → "someone", "recieve" → "receive") when `word` itself is rare (Zipf
-    under TYPO_ZIPF) and the other common (EVERYDAY_ZIPF and up), and the most common such.
-    A rare word that misspells nothing everyday ("ibuprofen", "benzos") is kept as typed."""
-    if len(word) < 5 or _zipf(word) >= TYPO_ZIPF:
+    two swapped ("somone" → "someone", "wat" → "what"), when `word` itself is rare (Zipf under
+    TYPO_ZIPF, words of five letters or more) or the other a thousand times as common (TYPO_GAP),
+    and the most common such. A word that misspells nothing everyday ("ibuprofen", "benzos") or
+    is a term of its own ("adhd" beside "add") is kept as typed."""
+    own = _zipf(word)
+    if len(word) < 3 or own >= EVERYDAY_ZIPF:
         return word
     from rapidfuzz.distance import DamerauLevenshtein
 
-    near = [w for w in _everyday_words(len(word)) if DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1]
+    near = [w for w in _everyday_words(len(word)) if DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1
+            and ((own < TYPO_ZIPF and len(word) >= 5) or _zipf(w) - own >= TYPO_GAP)]
     return max(near, key=_zipf) if near else word  # the most common
 
 
