@@ -25,6 +25,7 @@ baselines the benchmark compares against.
 
 from __future__ import annotations
 
+import heapq
 from functools import cache, lru_cache
 
 import numpy as np
@@ -85,7 +86,7 @@ class Retriever:
                 for rank, pid in enumerate(ranking):
                     order[pid] = order.get(pid, 0.0) + 1.0 / (self.settings.rrf_k + rank + 1)
         else:
-            order = self._hybrid(query, query_vector, cosine, lexical)
+            order = self._hybrid(query, query_vector, cosine, lexical, k)
         best = sorted(order, key=lambda pid: (-order[pid], pid))[:k]
         self._fill_cosines(best, cosine, query_vector)
         sentences = self.sentence_cosines(best, query_vector)
@@ -102,20 +103,46 @@ class Retriever:
         if missing:
             cosine.update(zip(missing, (self.index.store.vectors(missing) @ vector).tolist()))
 
-    def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float]) -> dict[int, float]:
+    def _hybrid(self, query: Query, vector: np.ndarray, cosine: dict[int, float], lexical: dict[int, float],
+                k: int) -> dict[int, float]:
+        """The hybrid score of every candidate that can reach the best `k`. The cosine and BM25 parts
+        need no passage text; the other features do (reading and analysing a passage is most of the
+        cost), and together they add at most `bonus`. So the candidates are scored `k` at a time in
+        the order of their text-free part, and the rest are skipped once even the best of them, with
+        every bonus, would stay below the k-th score found: the same best `k` as scoring them all
+        (tests/test_retrieve.py holds it against the full table), with about half the passages read."""
         s = self.settings
         weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight,
                             s.sentence_cosine_weight])
-        pids, table = self.features(query, vector, cosine, lexical, sentences=s.sentence_cosine_weight != 0)
-        return dict(zip(pids, (table @ weights).tolist()))
+        pids = sorted(set(cosine) | set(lexical))
+        self._fill_cosines(pids, cosine, vector)
+        free = {pid: cosine[pid] + s.lexical_weight * lexical.get(pid, 0.0) for pid in pids}
+        # each text feature is at most 1 (a match, a share, a cosine), and counts only when it can fire
+        bonus = sum(max(w, 0.0) for w, fires in zip(weights[2:], (
+            bool(query.aspects), query.expects is not None, True, s.sentence_cosine_weight != 0)) if fires)
+        ordered = sorted(pids, key=lambda pid: (-free[pid], pid))
+        scored: dict[int, float] = {}
+        step = max(k, 1)
+        for start in range(0, len(ordered), step):
+            if len(scored) >= k and free[ordered[start]] + bonus < heapq.nlargest(k, scored.values())[-1] - 1e-9:
+                break
+            batch = ordered[start:start + step]
+            table = self._rows(query, vector, batch, cosine, lexical, sentences=s.sentence_cosine_weight != 0)
+            scored.update(zip(batch, (table @ weights).tolist()))
+        return scored
 
     def features(self, query: Query, vector: np.ndarray, cosine: dict[int, float],
                  lexical: dict[int, float], *, sentences: bool = True) -> tuple[list[int], np.ndarray]:
         """The candidates (ids) and their FEATURES, one row each; fills in missing cosines.
         `sentences=False` leaves the best-sentence cosine at 0 (not read when its weight is 0)."""
-        asked = set(terms(query.text))
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
+        return pids, self._rows(query, vector, pids, cosine, lexical, sentences=sentences)
+
+    def _rows(self, query: Query, vector: np.ndarray, pids: list[int], cosine: dict[int, float],
+              lexical: dict[int, float], *, sentences: bool) -> np.ndarray:
+        """The FEATURES of these candidates, whose cosines are known, one row each."""
+        asked = set(terms(query.text))
         rows = []
         best_sentence = self.sentence_cosines(pids, vector) if sentences else {}
         for pid, passage in zip(pids, self.index.get(pids)):
@@ -123,7 +150,7 @@ class Retriever:
                          holds_answer_type(query.expects, passage.text),
                          sentence_overlap(asked, self._sentence_terms(pid, passage)),
                          float(np.max(best_sentence[pid])) if sentences else 0.0))
-        return pids, np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
+        return np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
 
     def _aspects_of(self, passage: Passage) -> frozenset[str]:
         # text before a document's first heading sits under its title: it is the overview, whatever

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import replace
+
 import numpy as np
 import pytest
-from conftest import use_store
+from conftest import SEED_CORPUS, use_store
 
 from bot import Settings
 from bot.build import build
 from bot.index import load
-from bot.query import Query
+from bot.query import Query, analyse
 from bot.retrieve import Retriever
 
 
@@ -79,3 +82,58 @@ def test_bm25_prefers_passages_with_rare_query_words(tmp_path, fake, store):
     retriever = Retriever(load(settings.index, settings=settings), fake, settings)
     assert [retriever.index.passages[i].doc for i in retriever.lexical("what causes insomnia?", 5)] == ["a.txt"]
     assert retriever.lexical("the and of", 5) == {}
+
+
+
+QUESTIONS = ["What are the withdrawal symptoms of Klonopin?", "how long does klonopin withdrawal last",
+             "how many people get dependent on klonopin", "Klonopin overdose signs", "is klonopin addictive",
+             "treatment for klonopin addiction", "term3 term17 term42", "Part 2 term99 how long", "what causes term5"]
+
+
+class Counting:
+    """Passages that count how many are read (what the early stop saves)."""
+
+    def __init__(self, passages) -> None:  # type: ignore[no-untyped-def]
+        self.passages, self.read = passages, 0
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __getitem__(self, i):  # type: ignore[no-untyped-def]
+        return self.passages[i]
+
+    def get(self, ids):  # type: ignore[no-untyped-def]
+        self.read += len(ids)
+        return [self.passages[i] for i in ids]
+
+
+@pytest.mark.parametrize("k", [1, 3, 10])
+def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path, big_corpus, fake, k):
+    """Scoring candidates in order of their text-free part and stopping early gives exactly the
+    best k of the full feature table (ties broken by id), on questions with and without an asked
+    aspect or answer type, and reads fewer passages than there are candidates."""
+    shutil.copy(SEED_CORPUS / "klonopin-addiction-treatment.txt", big_corpus)
+    settings = Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=40)
+    build(settings, fake)
+    loaded = load(settings.index, settings=settings)
+    counting = Counting(loaded.passages)
+    index = replace(loaded, passages=counting)
+    retriever = Retriever(index, fake, settings)
+    weights = np.array([1.0, settings.lexical_weight, settings.aspect_weight, settings.answer_type_weight,
+                        settings.sentence_weight, settings.sentence_cosine_weight])
+    read, candidates = 0, 0
+    for text in QUESTIONS:
+        q = analyse(text, index.words, frozenset())
+        v = fake.embed([q.text])[0]
+        before = counting.read
+        hits = retriever.search(q, v, k=k)
+        read += counting.read - before - len(hits)  # the hits themselves are read again to be returned
+        cosine = dict(zip(*index.store.search(v, settings.candidates)))
+        lexical = retriever.lexical(q.lexical, settings.candidates)
+        pids, table = retriever.features(q, v, cosine, lexical, sentences=settings.sentence_cosine_weight != 0)
+        candidates += len(pids)
+        full = dict(zip(pids, (table @ weights).tolist()))
+        expected = sorted(full, key=lambda pid: (-full[pid], pid))[:k]
+        assert [h.pid for h in hits] == expected, text
+        assert [h.fused for h in hits] == pytest.approx([full[pid] for pid in expected], abs=1e-12)
+    assert read < candidates
