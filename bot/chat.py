@@ -236,26 +236,28 @@ class Chat:
 
     def __init__(self, service: Service, corpus: Path) -> None:
         self.service, self.corpus = service, corpus
-        self._sources: tuple[Bot, Sources] | None = None
-        self._source_view: tuple[Bot, SourceView] | None = None
+        self._views: tuple[Bot, Sources, SourceView] | None = None
 
     @property
     def bot(self) -> Bot:
         return self.service.bot
 
+    def _of(self, bot: Bot) -> tuple[Bot, Sources, SourceView]:
+        """The Sources panel and the source view of `bot`'s index version, sharing one reader of
+        its documents (made again when another version is served)."""
+        if self._views is None or self._views[0] is not bot:
+            sources = Sources(self.corpus, bot.index.passages)
+            view = SourceView(sources, bot.index.manifest.get("documents") or {}, bot.texts, bot.settings.stale_months)
+            self._views = (bot, sources, view)
+        return self._views
+
     def source_view(self, bot: Bot) -> SourceView:
-        """The source view of `bot`'s index version (made again when another version is served)."""
-        if self._source_view is None or self._source_view[0] is not bot:
-            view = SourceView(self.corpus, bot.index.passages, bot.index.manifest.get("documents") or {}, bot.texts,
-                              bot.settings.stale_months)
-            self._source_view = (bot, view)
-        return self._source_view[1]
+        """The source view of `bot`'s index version."""
+        return self._of(bot)[2]
 
     def sources(self, bot: Bot) -> Sources:
-        """The Sources panel of `bot`'s index version (made again when another version is served)."""
-        if self._sources is None or self._sources[0] is not bot:
-            self._sources = (bot, Sources(self.corpus, bot.index.passages))
-        return self._sources[1]
+        """The Sources panel of `bot`'s index version."""
+        return self._of(bot)[1]
 
     def screen(self, message: str, messages: list[dict], turns: list[dict], lang: str) -> tuple:
         limit = self.bot.settings.max_question_chars

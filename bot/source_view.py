@@ -22,13 +22,11 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from .ingest import read_document
 from .locale import Locale
 from .review import Review
-from .schema import Passage
+from .sources import Sources
 
 STYLE = """
 body { margin: 0; font: 17px/1.55 system-ui, "Segoe UI", Roboto, sans-serif; color: #1f2328; background: #fff; }
@@ -47,9 +45,11 @@ class SourceView:
     """Pages of the documents of one index version. `documents` is the manifest's "documents"
     (id → rows [first, end) of its passages and its review dates as written)."""
 
-    def __init__(self, corpus: Path, passages: Sequence[Passage], documents: Mapping[str, Mapping[str, Any]],
-                 texts: Locale, stale_months: int = 0) -> None:
-        self.corpus, self.passages, self.documents = Path(corpus), passages, documents
+    def __init__(self, sources: Sources, documents: Mapping[str, Mapping[str, Any]], texts: Locale,
+                 stale_months: int = 0) -> None:
+        """`sources`: the Sources panel's reader of the same index version: its corpus documents
+        (read once, cached) and passages."""
+        self.sources, self.passages, self.documents = sources, sources.passages, documents
         self.texts, self.stale_months = texts, stale_months
         self._text = lru_cache(maxsize=32)(self._read)
 
@@ -86,14 +86,9 @@ class SourceView:
         passages = self.passages.get(list(range(first, end))) if hasattr(self.passages, "get") \
             else [self.passages[i] for i in range(first, end)]
         title = passages[0].title if passages else doc
-        path = self.corpus / doc
-        try:
-            if path.resolve().is_relative_to(self.corpus.resolve()) and path.is_file():
-                found = read_document(path, doc)
-                if all(found.text[p.start:p.end] == p.text for p in passages):
-                    return found.title, found.text, ((0, len(found.text), 0),)
-        except Exception:  # unreadable now: the index's passages stand in
-            pass
+        found = self.sources.document(doc)  # None: no corpus here, or the file is unreadable now
+        if found is not None and all(found.text[p.start:p.end] == p.text for p in passages):
+            return found.title, found.text, ((0, len(found.text), 0),)
         text, pieces = "", []
         for p in passages:
             if text:

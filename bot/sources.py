@@ -30,9 +30,11 @@ class Sources:
     def __init__(self, corpus: Path, passages: Sequence[Passage]) -> None:
         self.corpus = Path(corpus)
         self.passages = passages
-        self._document = lru_cache(maxsize=64)(self._read)
+        self.document = lru_cache(maxsize=64)(self._read)
 
     def _read(self, doc_id: str) -> Document | None:
+        """The corpus file `doc_id` read as a document (cached as `document`); None when it is
+        outside the corpus folder, missing or unreadable now (the index's passages stand in)."""
         path = self.corpus / doc_id
         try:
             return read_document(path, doc_id) if path.resolve().is_relative_to(self.corpus.resolve()) else None
@@ -43,7 +45,7 @@ class Sources:
         """Text just before and just after the passage, and its line number when known. `pid`,
         the passage's row when known: a document's passages are neighbouring rows, so only rows
         pid - 1 and pid + 1 are read (from Milvus, on a replica without the corpus), not all."""
-        doc = self._document(p.doc)
+        doc = self.document(p.doc)
         if doc is not None and doc.text[p.start:p.end] == p.text:
             before, after = doc.text[max(0, p.start - CONTEXT):p.start], doc.text[p.end:p.end + CONTEXT]
             return _tail(before, p.start > CONTEXT), _head(after, p.end + CONTEXT < len(doc.text)), \

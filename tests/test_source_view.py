@@ -18,6 +18,7 @@ from bot.build import build
 from bot.chat import cite_anchors, create_app
 from bot.feedback import FeedbackLog
 from bot.source_view import SourceView
+from bot.sources import Sources
 
 QUESTION = "What are the withdrawal symptoms of Klonopin?"
 HOSTILE = """---
@@ -104,7 +105,7 @@ def test_a_passage_out_of_range_or_malformed_marks_nothing(client: TestClient):
 
 def test_a_replica_without_the_corpus_shows_the_indexed_passages(bot: Bot, tmp_path: Path):
     """No corpus folder (or a file edited since indexing): the page is made of the document's passages."""
-    view = SourceView(tmp_path / "no-corpus", bot.index.passages, bot.index.manifest["documents"], bot.texts)
+    view = SourceView(Sources(tmp_path / "no-corpus", bot.index.passages), bot.index.manifest["documents"], bot.texts)
     first, end = bot.index.manifest["documents"]["klonopin-addiction-treatment.txt"]["rows"]
     target = bot.index.passages[first + 2]
     page = view.page("klonopin-addiction-treatment.txt", f"{target.start}-{target.end}")

@@ -86,5 +86,5 @@ def test_a_document_outside_the_corpus_is_never_read(tmp_path: Path):
     (corpus / "storage.txt").write_text(DOC)
     _, ps = passages(corpus)
     sources = Sources(corpus, ps)
-    assert sources._document("../secret.txt") is None
-    assert sources._document("storage.txt") is not None
+    assert sources.document("../secret.txt") is None
+    assert sources.document("storage.txt") is not None
