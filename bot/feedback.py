@@ -199,7 +199,7 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
     wording: dict[str, str] = {}
     for e in log.events():
         question = str(e.get("question") or "")
-        key = _key(question)  # "": the words were not logged
+        key = question_key(question)  # "": the words were not logged
         if kind := notice(e):  # a vote on a notice's reply too: never listed, whatever its thumb
             if e.get("event") == "ask":
                 notices[kind] += 1
@@ -209,7 +209,7 @@ def report(log: FeedbackLog, top: int = 20) -> dict[str, list[Row]]:
             unanswered[key] += 1
         elif e.get("event") == "ask":  # the unanswered questions of a message holding several
             for part in e.get("unanswered_parts") or ():
-                part_key = _key(str(part))
+                part_key = question_key(str(part))
                 wording[part_key] = str(part)
                 unanswered[part_key] += 1
         elif e.get("event") == "vote":
@@ -248,7 +248,9 @@ def format_report(rows: dict[str, list[Row]], path: Path) -> str:
     return "\n".join(lines)
 
 
-def _key(question: str) -> str:
+def question_key(question: str) -> str:
+    """What groups wordings of one question by their words: case, spacing and end punctuation
+    ignored ("" for a question logged without its words). The report and /admin both use it."""
     return " ".join(re.sub(r"[\s?!.]+$", "", question.casefold()).split())
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from .feedback import _key, notice
+from .feedback import notice, question_key
 from .review import Review, State
 from .schema import Passage
 
@@ -162,7 +162,7 @@ def unanswered(events: Iterable[dict[str, Any]]) -> list[tuple[str, datetime | N
         parts = [str(p) for p in e.get("unanswered_parts") or ()]
         if not parts and e.get("status") == "no_answer":
             parts = [str(e.get("question", ""))]
-        found += [(p, when(e)) for p in parts if _key(p)]
+        found += [(p, when(e)) for p in parts if question_key(p)]
     return found
 
 
@@ -173,7 +173,7 @@ def group(questions: Sequence[tuple[str, datetime | None]], embed: Embed,
     counts: Counter[str] = Counter()
     latest: dict[str, tuple[str, datetime | None]] = {}
     for text, at in questions:
-        key = _key(text)
+        key = question_key(text)
         counts[key] += 1
         if key not in latest or _later(at, latest[key][1]):
             latest[key] = (text, at)
@@ -219,7 +219,7 @@ def voted(events: Iterable[dict[str, Any]], quote: Callable[[dict[str, Any]], Qu
     up: Counter[str] = Counter()
     last: dict[str, dict[str, Any]] = {}
     for e in events:
-        key = _key(str(e.get("question", "")))
+        key = question_key(str(e.get("question", "")))
         if e.get("event") != "vote" or not key or notice(e):
             continue
         (down if e.get("vote") == "down" else up)[key] += 1
