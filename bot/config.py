@@ -70,16 +70,22 @@ class Settings:
     #: answerable and unanswerable question sets)
     min_score: float = 0.44
     # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
-    # four settings chosen together on every public question set by benchmarks/coverage.py.
-    #: longest question (in words) the check looks at: longer messages are stories; 0 turns it off
-    coverage_max_words: int = 12
+    # six settings chosen together on every public question set by benchmarks/coverage.py.
+    #: longest question (in words) the check looks at for missing words: longer messages are stories;
+    #: 0 turns the whole check off
+    coverage_max_words: int = 20
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
-    coverage_specificity: float = 5.0
+    coverage_specificity: float = 6.0
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = 0.05
+    coverage_gain: float = 0.08
     #: ...or when no quoted sentence has at least this cosine with the question
     coverage_sentence: float = 0.65
+    #: ...this last only in a question of at most this many words (a long story meets any one sentence less closely)
+    coverage_sentence_words: int = 10
+    #: longest question (in words) in which an aspect asked (diagnosis, outlook, treatment...) that no
+    #: quoted passage meets, by its heading or its words, is declined; 0 turns this part off
+    coverage_aspect_words: int = 15
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

@@ -18,15 +18,23 @@ the two apart, sentence by sentence (`Bot.coverage`): the question is compared w
 sentence of the quoted passages, once as asked and once with each missing word taken out. A
 paraphrase helps the match, so taking it out lowers the best sentence's cosine; a concept the
 passages do not hold ("pregnancy") pulls the question away from them, so taking it out raises it
-(`gains`). `declines` then says "not covered" when, in a question of at most `max_words` words,
-some missing word rarer than `specific` raises the match by more than `gain`, or no sentence
-comes closer than `sentence` at all. Longer messages are stories: most of their words are
-context, and a word their quotes lack says little about what they ask. The four settings are
-chosen on every public question set by benchmarks/coverage.py.
+(`gains`); several missing words are also taken out together (`joint`: in "pregnant... birth
+defects" each alone still leaves the other pulling away). `declines` then says "not covered"
+when, in a question of at most `max_words` words, some missing word rarer than `specific` (or
+all of them at once) raises the match by more than `gain`, or, in one of at most
+`sentence_words`, no sentence comes closer than `sentence` at all. Longer messages are stories:
+most of their words are context, and a word their quotes lack says little about what they ask.
+
+The **aspect** asked is checked too (`unmet`): "How is X diagnosed?", "What is the outlook for
+X?" ask with everyday words the documents may well use elsewhere, so no word is missing; but
+when no quoted passage about the topic is under a heading of that aspect (`query.aspects`: the
+help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
+"how many") holds a duration or a number, a question of at most `aspect_words` words is
+declined. The six settings are chosen on every public question set by benchmarks/coverage.py.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
-pulled away most).
+pulled away most, or the words that asked the aspect: "diagnosed").
 
 Left out: negation and comparisons ("Klonopin or Xanax?"); a message holding several questions
 is split before (`dialogue.questions`).
@@ -40,7 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dialogue import FRAME_WORDS
-from .query import synonyms
+from .query import aspect_words, aspects, expects, holds_answer_type, mentioned, synonyms
 from .schema import Hit
 from .text import bm25_tokens
 
@@ -61,6 +69,10 @@ class Coverage:
     length: int = 0  # words in the whole question
     sentence: float | None = None  # the question's best cosine with a sentence of the quoted passages
     gains: tuple[float, ...] = ()  # per missing word: that best cosine with the word taken out, minus `sentence`
+    unmet: tuple[str, ...] = ()  # the question's words naming each aspect it asks that no quoted passage meets
+    #: (specificity, gain) pairs: that best cosine with every missing word rarer than the specificity
+    #: taken out at once, minus `sentence` ("pregnant... birth defects": each alone still leaves the other)
+    joint: tuple[tuple[float, float], ...] = ()
 
 
 def split(question: str, title: str) -> tuple[str, str]:
@@ -80,12 +92,14 @@ def split(question: str, title: str) -> tuple[str, str]:
 Held = Callable[[Sequence[Hit]], frozenset[str]]
 
 
-def check(question: str, hits: Sequence[Hit], held: Held) -> Coverage:
+def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] = ()) -> Coverage:
     """The question's topic, its rest, and the rest's words the documents of the quoted `hits`
     that are about the topic (`about`) never use, nor any synonym of, but for words that only
     frame a question ("happens", "normal", "my mom": `dialogue.FRAME_WORDS`) (`held` gives
     those documents' stems; synonyms come from the help desk's table, `query.synonyms`: "benzos"
-    is held where the documents say "benzodiazepine"), each with its everyday frequency."""
+    is held where the documents say "benzodiazepine"), each with its everyday frequency; and the
+    aspects asked that no passage about the topic meets, among the quoted `hits` and the others
+    `found` close enough to quote (an outlook section fourth in line still holds the outlook)."""
     if not hits:
         return Coverage("", question)
     question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
@@ -93,11 +107,39 @@ def check(question: str, hits: Sequence[Hit], held: Held) -> Coverage:
     words = tuple(_WORD.findall(rest))
     spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
     stock = held(about(topic, hits))
+    close = about(topic, [*hits, *found])
+    meets = met(close)
     missing = tuple(i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
                     and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
-                    and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w)))
+                    and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))
+                    and not ((named := aspects(w) - GENERAL) and named <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
-                    len(_WORD.findall(question)))
+                    len(_WORD.findall(question)), unmet=unmet(question, close, meets))
+
+
+#: what any passage about a topic tells in part (what it is): never an unmet aspect
+GENERAL = frozenset({"overview"})
+
+
+def met(hits: Sequence[Hit]) -> frozenset[str]:
+    """The aspects `hits` meet: those of their headings, and those whose words they use."""
+    return frozenset().union(*(aspects(h.passage.section, heading=True) | mentioned(h.passage.text) for h in hits))
+
+
+def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = None) -> tuple[str, ...]:
+    """The question's words naming each aspect it asks about (diagnosis, outlook, treatment...:
+    `query.aspects`, the overview aside) that none of `hits` meets (`met`: none is under a
+    heading of that aspect or uses its words: "How is it diagnosed?" against passages that never
+    say diagnosis, test or exam), unless a duration or a number is asked ("how many people") and
+    one of them holds one."""
+    asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
+    if not asked or not hits:
+        return ()
+    kind = expects(question)
+    if kind is not None and any(holds_answer_type(kind, h.passage.text) for h in hits):
+        return ()
+    meets = met(hits) if meets is None else meets
+    return tuple(w for a, w in asked.items() if a not in meets)
 
 
 def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
@@ -115,20 +157,29 @@ def without(question: str, word: str) -> str:
     return " ".join(re.sub(rf"(?<![\w'’]){re.escape(word)}(?![\w'’])", " ", question).split())
 
 
-def declines(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int) -> bool:
-    """Topic covered, what is asked not: in a question of at most `max_words` words, a missing
-    word rarer than `specific` whose removal brings the question closer to the passages' best
-    sentence by more than `gain`, or (with such a word) no sentence closer than `sentence`."""
-    if max_words <= 0 or found.length > max_words or found.sentence is None:
-        return False
+def declines(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
+             sentence_words: int | None = None, aspect_words: int = 0) -> bool:
+    """Topic covered, what is asked not: in a question of at most `aspect_words` words, an aspect
+    no quoted passage meets (`unmet`); with a missing word rarer than `specific`, in a question
+    of at most `max_words` words, one whose removal (or all of theirs at once: `joint`) brings the
+    question closer to the passages' best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
+    None), no sentence closer than `sentence` (a long story meets any one sentence less closely)."""
+    if found.unmet and found.length <= aspect_words:
+        return True
     compared = [g for z, g in zip(found.zipf, found.gains) if z < specific]
-    return bool(compared) and (max(compared) > gain or found.sentence < sentence)
+    if not compared or found.sentence is None:
+        return False
+    compared += [g for z, g in found.joint if z == specific]
+    sentence_words = max_words if sentence_words is None else sentence_words
+    return ((found.length <= max_words and max(compared) > gain)
+            or (found.length <= sentence_words and found.sentence < sentence))
 
 
 def asked(found: Coverage, specific: float, gain: float = float("inf"), most: int = 3) -> str:
     """What the answer names: the rarest of the missing words whose removal helped the match by
-    more than `gain` (any compared one, when none did), with the missing words rarer than
-    `specific` right next to it ("birth defects", "grapefruit juice"), each stem once."""
+    more than `gain`, with the missing words rarer than `specific` right next to it ("birth
+    defects", "grapefruit juice"), each stem once; the rarest compared one when none did alone
+    (they pulled away together)."""
     compared = {i: (z, g) for i, z, g in zip(found.missing, found.zipf, found.gains) if z < specific}
     if not compared:
         return ""

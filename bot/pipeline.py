@@ -9,10 +9,11 @@ is searched through its locale's glossary, and answered in its own language.
 
 from __future__ import annotations
 
+
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from functools import lru_cache
+from functools import lru_cache, reduce
 from pathlib import Path
 
 import numpy as np
@@ -112,22 +113,28 @@ class Bot:
         shown = clean_question(question[:200]) + ("…" if cut or len(question) > 200 else "")
         return answer.invalid(shown, reason(locale), locale, notice)
 
-    def coverage(self, searched: str, hits: Sequence[Hit]) -> coverage.Coverage:
+    def coverage(self, searched: str, hits: Sequence[Hit], joint: Sequence[float] = ()) -> coverage.Coverage:
         """What of the question the documents of the passages that would be quoted never use,
         and how the question meets those passages' sentences: its best sentence cosine, and how
-        that changes when each missing word rarer than `coverage_specificity` is taken out (the
+        that changes when each missing word rarer than `coverage_specificity` is taken out, and
+        when all those rarer than it (and than each specificity of `joint`) are out at once (the
         variants embedded in one call, compared with the stored sentence vectors)."""
-        quoted = [h for h in hits if h.relevance >= self.settings.min_score][: self.settings.top_k]
-        found = coverage.check(searched, quoted, self._held)
+        close = [h for h in hits if h.relevance >= self.settings.min_score]
+        quoted = close[: self.settings.top_k]
+        found = coverage.check(searched, quoted, self._held, close[self.settings.top_k:])
         compared = [found.words[i] for i, z in zip(found.missing, found.zipf) if z < self.settings.coverage_specificity]
         if not compared:
             return found
         sentences = self._sentence_vectors(quoted)
         best = float(np.max(sentences @ self.vector(searched)))
-        variants = self.embedder.embed([coverage.without(searched, w) for w in compared])
+        levels = sorted({self.settings.coverage_specificity, *joint})
+        together = [reduce(coverage.without, [found.words[i] for i, z in zip(found.missing, found.zipf) if z < level],
+                                     searched) for level in levels]
+        variants = self.embedder.embed([coverage.without(searched, w) for w in compared] + together)
         gains = iter((np.max(variants @ sentences.T, axis=1) - best).tolist())
         return replace(found, sentence=best, gains=tuple(
-            next(gains) if z < self.settings.coverage_specificity else float("nan") for z in found.zipf))
+            next(gains) if z < self.settings.coverage_specificity else float("nan") for z in found.zipf),
+            joint=tuple(zip(levels, gains)))
 
     def _sentence_vectors(self, hits: Sequence[Hit]) -> np.ndarray:
         """The stored vectors of every sentence of these hits' passages, one row each."""
@@ -160,13 +167,16 @@ class Bot:
     def uncovered(self, searched: str, hits: Sequence[Hit], translated_from: Locale | None) -> dict[str, str] | None:
         """{"topic", "asked"} when the quotes hold the topic but not what is asked, else None."""
         s = self.settings
-        if s.coverage_max_words <= 0 or not hits:
+        if s.coverage_max_words <= 0 or not hits:  # 0 turns the whole check off
             return None
         found = self.coverage(searched, hits)
-        if not coverage.declines(found, specific=s.coverage_specificity, gain=s.coverage_gain,
-                                 sentence=s.coverage_sentence, max_words=s.coverage_max_words):
+        by_words = dict(specific=s.coverage_specificity, gain=s.coverage_gain, sentence=s.coverage_sentence,
+                        max_words=s.coverage_max_words, sentence_words=s.coverage_sentence_words)
+        if not coverage.declines(found, **by_words, aspect_words=s.coverage_aspect_words):
             return None
-        topic, asked = found.topic or hits[0].passage.title, coverage.asked(found, s.coverage_specificity, s.coverage_gain)
+        asked = (coverage.asked(found, s.coverage_specificity, s.coverage_gain) if coverage.declines(found, **by_words)
+                 else found.unmet[0])  # a missing word ("pregnancy") says more than an aspect ("treated")
+        topic = found.topic or hits[0].passage.title
         if translated_from is not None:  # name them in the question's language when the glossary can
             back = {english: word for word, english in sorted(translated_from.glossary.items(), reverse=True)}
             topic, asked = (" ".join(back.get(w.lower(), w) for w in t.split()) for t in (topic, asked))

@@ -76,9 +76,36 @@ def synonyms(word: str) -> tuple[str, ...]:
     return _tables()[0].get(word.lower(), ())
 
 
+#: the aspect of any question that asks what a thing is; a question asking anything more precise
+#: ("what are the symptoms...") asks that instead
+OVERVIEW = "overview"
+
+
 def aspects(text: str, *, heading: bool = False) -> frozenset[str]:
     """The aspects a question asks about, or (heading=True) that a section heading covers."""
-    return frozenset(name for name, pats in _tables()[1].items() if pats[heading].search(text))
+    found = frozenset(name for name, pats in _tables()[1].items() if pats[heading].search(text))
+    return found if heading or found == {OVERVIEW} else found - {OVERVIEW}
+
+
+def aspect_words(question: str) -> dict[str, str]:
+    """Each aspect a question asks about → the question's own words that name it, whole words
+    ("diagnosed" where the pattern is "diagnos", "life expectancy")."""
+    found = {}
+    named = aspects(question)
+    for name, (asked, _) in _tables()[1].items():
+        if name not in named:
+            continue
+        if m := asked.search(question):
+            start = m.start() - len(re.match(r"\w*", question[m.start()::-1][1:]).group())
+            end = m.end() + len(re.match(r"\w*", question[m.end():]).group())
+            found[name] = question[start:end]
+    return found
+
+
+def mentioned(text: str) -> frozenset[str]:
+    """The aspects whose words `text` uses, as a question or a heading would ("treated",
+    "therapy", "prognosis" for treatment and outlook)."""
+    return frozenset(name for name, (asked, heading) in _tables()[1].items() if asked.search(text) or heading.search(text))
 
 
 def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[str] | set[str],

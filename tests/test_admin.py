@@ -96,7 +96,9 @@ def test_admin_opens_with_its_password_and_any_user_name(client: TestClient):
 def test_the_admin_password_opens_nothing_else(client: TestClient):
     assert client.get("/", headers=basic(DESK)).status_code == 401
     assert client.post("/api/ask", json={"question": "hi"}, headers=basic(DESK)).status_code == 401
-    assert client.post("/api/ask", json={"question": "hi"}, headers=basic(PUBLIC)).status_code == 200
+    # (a question the documents answer: an unanswered one would join the page's data the next test reads)
+    assert client.post("/api/ask", json={"question": "What are the symptoms of Klonopin withdrawal?"},
+                       headers=basic(PUBLIC)).status_code == 200
     # only the page's own paths skip the public password, not whatever starts with /admin
     assert client.get("/administrator", headers=basic(DESK)).status_code == 401
     assert client.get("/admin/../config", headers=basic(DESK)).status_code == 401

@@ -13,7 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, asked, check, declines, everyday, split, without
+from bot.coverage import Coverage, asked, check, declines, everyday, split, unmet, without
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -78,6 +78,34 @@ def test_only_the_documents_about_the_topic_hold_what_is_asked():
     assert check("What is the outlook for Wallenberg's syndrome?", [other, own], held).missing == ()
 
 
+def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kind_of_answer():
+    def page(section: str, text: str) -> Hit:
+        return Hit(Passage("kimura.md", "Kimura disease", section, None, 0, len(text), text), 1, 0.5)
+
+    symptoms = page("Symptoms", "Kimura disease causes painless lumps under the skin of the head and neck.")
+    assert unmet("How is Kimura disease diagnosed?", [symptoms]) == ("diagnosed",)  # the whole word as typed
+    assert unmet("How is Kimura disease diagnosed?", [symptoms, page("Diagnosis", "See a specialist.")]) == ()
+    assert unmet("How is Kimura disease diagnosed?", [symptoms, page("Overview", "A biopsy and blood tests confirm it.")]) == ()
+    assert unmet("What is the life expectancy of people with Kimura disease?", [symptoms]) == ("life expectancy",)
+    assert unmet("What is the life expectancy of people with Kimura disease?",
+                 [page("Overview", "The prognosis is good.")]) == ()
+    # "how many" is met by a number, whatever the heading
+    assert unmet("How many people have Kimura disease?", [symptoms]) == ("How many people",)
+    assert unmet("How many people have Kimura disease?", [page("Overview", "It affects about 1 in 10,000 people.")]) == ()
+    # what it is, and a question naming no aspect, are never unmet
+    assert unmet("What is Kimura disease?", [symptoms]) == ()
+    assert unmet("Kimura disease and my son", [symptoms]) == ()
+    assert unmet("How is Kimura disease diagnosed?", []) == ()
+
+
+def test_an_unmet_aspect_declines_only_a_question_short_enough():
+    found = Coverage("Kimura disease", "How is diagnosed", ("How", "is", "diagnosed"), length=5, unmet=("diagnosed",))
+    rule = dict(specific=5.0, gain=0.05, sentence=0.65, max_words=12)
+    assert declines(found, **rule, aspect_words=5) and not declines(found, **rule, aspect_words=4)
+    assert not declines(found, **rule)  # the aspect part off
+    assert not declines(replace(found, unmet=()), **rule, aspect_words=99)
+
+
 def test_without_takes_out_whole_words_only():
     assert without("can i take klonopin while pregnant", "pregnant") == "can i take klonopin while"
     assert without("is it safe, safe?", "safe") == "is it , ?"
@@ -98,6 +126,9 @@ def test_declines_when_a_rare_missing_word_pulls_the_question_away_or_nothing_is
     assert not declines(found((0.08,), (4.0,), 0.5, length=16), **rule)  # a long story is not checked
     assert not declines(found((0.08,), (4.0,), 0.5), **{**rule, "max_words": 0})  # 0 turns the check off
     assert not declines(Coverage("Klonopin", "is", ("is",), length=3), **rule)  # nothing missing
+    # the sentence part can look at shorter questions only: a story meets any one sentence less closely
+    assert not declines(found((-0.03,), (4.0,), 0.5, length=12), **rule, sentence_words=10)
+    assert declines(found((0.08,), (4.0,), 0.5, length=12), **rule, sentence_words=10)  # the gain part still does
 
 
 def test_asked_names_the_rarest_word_that_pulled_away_with_its_missing_neighbours():
@@ -194,25 +225,25 @@ ANSWERED = [
     'my teen has been taking klonopin he bought from a friend, is that more dangerous than having a prescription',
 ]
 DECLINED = {
-    'is it safe to take clonazepam while breastfeeding my 2 month old': 'breastfeeding',
-    'how long does klonopin stay in your body after the last pill': 'pill',
-    'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
+    'is klonopin safe when pregnant': 'pregnant',
+    'im 8 weeks pregnant on klonopin for panic attacks, does it cause birth defects': 'birth defects',
+    'can i take klonopin while breastfeeding my baby': 'breastfeeding',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
-    'does klonopin make birth control pills stop working': 'birth',
+    'does klonopin make birth control pills stop working': 'pills',
     'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
-    'can my mother take klonopin with her blood pressure pills lisinopril': 'pills lisinopril',
+    'can my mother take klonopin with her blood pressure pills lisinopril': 'pressure pills lisinopril',
     'can klonopin be taken with antibiotics like amoxicillin': 'amoxicillin',
     'does klonopin cause weight gain? my sister gained 20 pounds': 'gained pounds',
-    'does klonopin affect the liver? his liver tests came back high': 'liver',
-    'what strengths does klonopin come in': 'strengths',
     'is klonopin better than xanax for panic attacks': 'xanax',
     'which is stronger, ativan or klonopin': 'stronger ativan',
-    'can you cut a klonopin tablet in half': 'tablet',
-    'should klonopin be taken with food or on an empty stomach': 'empty stomach',
+    'can you cut a klonopin tablet in half': 'cut',
     'how much does klonopin cost without insurance': 'insurance',
     'is klonopin safe for my 85 year old grandmother with dementia': 'dementia',
-    'should my dad stop his klonopin before his knee surgery and anesthesia': 'anesthesia',
-    'can klonopin cause constipation': 'constipation',
+    'will klonopin show on a urine drug screen': 'urine',
+    'can i donate blood if im taking klonopin': 'donate blood',
+    # an aspect the document never meets: it names no test of any kind
+    'does klonopin affect the liver? his liver tests came back high': 'tests',
 }
 
 
@@ -231,3 +262,55 @@ def test_on_topic_questions_the_document_does_not_answer_are_declined_naming_bot
     assert answer.uncovered is not None and answer.uncovered["asked"] == asked
     assert set(answer.uncovered["topic"].lower().split()) <= {"klonopin", "clonazepam"}
     assert answer.markdown.startswith(f"The documents talk about {answer.uncovered['topic']}, but not about {asked}.")
+
+
+KIMURA = """---
+title: Kimura disease
+---
+# Kimura disease
+
+## Symptoms
+
+Kimura disease causes painless lumps under the skin of the head and neck, most often near the ear.
+The lumps grow slowly over months or years. Some people also have itchy skin and swollen lymph nodes.
+
+## Treatment
+
+Surgery can remove the lumps, but they often come back. Steroid medicines and radiation therapy
+are also used to shrink them.
+"""
+
+
+@pytest.fixture(scope="module")
+def kimura_bot(tmp_path_factory, real_embedder) -> Bot:
+    root = tmp_path_factory.mktemp("kimura")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "kimura.md").write_text(KIMURA, encoding="utf-8")
+    settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data")
+    build(settings, real_embedder)
+    return Bot.load(settings=settings, embedder=real_embedder)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "asked"), [
+    ("How is Kimura disease diagnosed?", "diagnosed"),
+    ("What is the life expectancy of someone with Kimura disease?", "life expectancy"),
+    ("How can Kimura disease be prevented?", "prevented"),
+])
+def test_an_aspect_no_passage_meets_is_declined_naming_it(kimura_bot, question, asked):
+    answer = kimura_bot.ask(question)
+    assert answer.status == "no_answer" and answer.hits == ()
+    assert answer.uncovered == {"topic": "Kimura disease", "asked": asked}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("question", ["How is Kimura disease treated?", "What are the symptoms of Kimura disease?",
+                                      "can kimura disease be cured with surgery"])
+def test_an_aspect_a_passage_meets_is_answered(kimura_bot, question):
+    assert kimura_bot.ask(question).status == "answered"
+
+
+@pytest.mark.model
+def test_a_follow_up_on_an_aspect_no_passage_meets_is_declined(kimura_bot):
+    answer = kimura_bot.ask("and how is it diagnosed?", ["What are the symptoms of Kimura disease?"])
+    assert answer.status == "no_answer" and answer.uncovered == {"topic": "Kimura disease", "asked": "diagnosed"}

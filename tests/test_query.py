@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.query import analyse, aspects, correct
+from bot.query import analyse, aspect_words, aspects, correct
 
 VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
 KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
@@ -38,3 +38,22 @@ def test_aspects_of_questions_and_headings():
     assert aspects("Who is at risk?", heading=True) == {"risk"}
     assert "frequency" in aspects("How many people are affected by acromegaly?")
     assert aspects("Symptoms", heading=True) == {"symptoms"}
+
+
+def test_the_overview_is_asked_only_when_nothing_more_precise_is():
+    assert aspects("What is Klonopin?") == {"overview"}
+    assert aspects("What are the symptoms of Klonopin withdrawal?") == {"withdrawal", "symptoms"}
+    assert aspects("Facts About Klonopin", heading=True) == {"overview"}  # headings keep every aspect
+
+
+def test_stopping_asks_no_aspect_of_its_own():
+    # what stopping does (withdrawal) or how to stop (treatment)? the words around it say
+    assert "treatment" not in aspects("Does quitting Klonopin cause hallucinations?")
+    assert "treatment" not in aspects("what happens when you stop taking klonopin")
+    assert "treatment" in aspects("how do you taper off klonopin")
+
+
+def test_aspect_words_are_the_question_s_own_whole_words():
+    assert aspect_words("How is Kimura disease diagnosed?") == {"diagnosis": "diagnosed"}
+    assert aspect_words("What is the life expectancy of people with X?") == {"outlook": "life expectancy"}
+    assert aspect_words("What is X?") == {"overview": "What is"}
