@@ -7,10 +7,10 @@
 Every question is asked with the check off, and `Bot.coverage` records its signals (see
 bot/coverage.py): the question's length, the words the quoted passages' documents never use and
 how common each is in everyday English, the question's best cosine with a quoted sentence, and
-how that changes when each missing word is taken out, and when all are (at each specificity). `coverage.declines` is then evaluated on a
-grid of its six settings: longest question checked (words), specificity (Zipf), gain, sentence
-cosine, longest question the sentence cosine is checked in, and longest question checked for an
-unmet aspect (words; `coverage.unmet`).
+how that changes when each missing word is taken out, and when all are (at each specificity).
+`coverage.declines` is then evaluated on a grid of its six settings: longest question checked
+(words), specificity (Zipf), gain, sentence cosine, longest question the sentence cosine is
+checked in, and longest question checked for an unmet aspect (words; `coverage.unmet`).
 
 Sets that must be answered: the seed questions (../shared/eval/seed), the lay rewordings of
 questions the seed document answers (benchmarks/data/seed_answerable_lay.jsonl, and the answerable
@@ -25,8 +25,8 @@ there because a set's share with settings chosen on the other sets runs one to f
 its share with settings chosen on all of them); each set's figure is also shown with the
 settings chosen on the OTHER sets (leave one set out), the honest estimate for questions not
 seen. benchmarks/data/seed_reported_coverage.jsonl (questions written apart after the rule was
-built, both kinds) is only reported, never used to choose. Writes benchmarks/results/coverage.md, coverage.json and
-coverage.png (the trade-off).
+built, both kinds) is only reported, never used to choose. Writes benchmarks/results/coverage.md,
+coverage.json and coverage.png (the trade-off).
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
-from bot.coverage import asked, declines  # noqa: E402
+from bot.coverage import declines, named  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 
@@ -187,7 +187,7 @@ def main() -> None:
                 for kind, must in (("answerable", True), ("near topic", False))} if fresh else {}
     chosen = choose(answerable, unanswerable)
     for rows in [*answerable.values(), *unanswerable.values()]:
-        assert (answered(rows, chosen) == answered_slowly(rows, chosen)).all(), "the grid's arrays disagree with coverage.declines"
+        assert (answered(rows, chosen) == answered_slowly(rows, chosen)).all(), "grid arrays disagree with coverage.declines"
     everything = {**{k: (v, True) for k, v in answerable.items()}, **{k: (v, False) for k, v in unanswerable.items()}}
     held_out = {}
     for name, (rows, must_answer) in everything.items():
@@ -206,13 +206,12 @@ def main() -> None:
     curve = {str(aspect): frontier([(float(np.mean([share_right(r, p, True) for r in answerable.values()])),
                                      float(np.mean([share_right(r, p, False) for r in near.values()])))
                                     for p in GRID if p[5] == aspect]) for aspect in ASPECT_LENGTHS}
-    def named(r: dict) -> str:
-        by_words = declines(r["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
-                            sentence_words=chosen[4])
-        return asked(r["found"], chosen[1], chosen[2]) if by_words else r["found"].unmet[0]
+    def asked(r: dict) -> str:
+        return named(r["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
+                     sentence_words=chosen[4])
 
     def flipped(sets: dict[str, list[dict]]) -> list[dict]:
-        return [{"question": r["question"], "asked": named(r)} for rows in sets.values()
+        return [{"question": r["question"], "asked": asked(r)} for rows in sets.values()
                 for r, kept in zip(rows, answered(rows, chosen)) if r["answered"] and not kept][:40]
 
     result = {"chosen": dict(zip(("max_words", "specificity", "gain", "sentence", "sentence_words", "aspect_words"), chosen)),
@@ -239,7 +238,8 @@ def markdown(result: dict) -> str:
     lines = [f"Chosen: in a question of at most {c['max_words']} words, when a word rarer than Zipf {c['specificity']} is "
              f"missing from the quoted passages' documents, the bot declines if taking that word out brings the question "
              f"closer to the best quoted sentence by more than {c['gain']} or (in a question of at most "
-             f"{c['sentence_words']} words) no quoted sentence reaches a cosine of {c['sentence']}; and in a question of at most {c['aspect_words']} words, when it asks an aspect (diagnosis, "
+             f"{c['sentence_words']} words) no quoted sentence reaches a cosine of {c['sentence']}; and in a question of "
+             f"at most {c['aspect_words']} words, when it asks an aspect (diagnosis, "
              f"outlook, treatment...) that no quoted passage about the topic meets by its heading, its words or (for "
              f"\"how long\" and \"how many\") the kind of answer (BOT_COVERAGE_MAX_WORDS={c['max_words']}, "
              f"BOT_COVERAGE_SPECIFICITY={c['specificity']}, BOT_COVERAGE_GAIN={c['gain']}, "

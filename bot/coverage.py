@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dialogue import FRAME_WORDS
-from .query import aspect_words, aspects, expects, holds_answer_type, mentioned, synonyms
+from .query import OVERVIEW, aspect_words, aspects, expects, holds_answer_type, mentioned, synonyms
 from .schema import Hit
 from .text import bm25_tokens
 
@@ -108,7 +108,7 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
     stock = held(about(topic, hits))
     close = about(topic, [*hits, *found])
-    meets = met(close)
+    meets = met(close) if aspects(question) - GENERAL else frozenset()  # only an aspect asked needs them
     missing = tuple(i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
                     and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
                     and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))
@@ -118,7 +118,7 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
 
 
 #: what any passage about a topic tells in part (what it is): never an unmet aspect
-GENERAL = frozenset({"overview"})
+GENERAL = frozenset({OVERVIEW})
 
 
 def met(hits: Sequence[Hit]) -> frozenset[str]:
@@ -173,6 +173,16 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     sentence_words = max_words if sentence_words is None else sentence_words
     return ((found.length <= max_words and max(compared) > gain)
             or (found.length <= sentence_words and found.sentence < sentence))
+
+
+def named(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
+          sentence_words: int | None = None) -> str:
+    """What a declined question's "not about ..." names: its missing words (`asked`) when they
+    decline it, since "pregnancy" says more than "treated"; else the words of its unmet aspect."""
+    if declines(found, specific=specific, gain=gain, sentence=sentence, max_words=max_words,
+                sentence_words=sentence_words):
+        return asked(found, specific, gain)
+    return found.unmet[0] if found.unmet else ""
 
 
 def asked(found: Coverage, specific: float, gain: float = float("inf"), most: int = 3) -> str:

@@ -9,7 +9,6 @@ is searched through its locale's glossary, and answered in its own language.
 
 from __future__ import annotations
 
-
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -129,9 +128,11 @@ class Bot:
         best = float(np.max(sentences @ self.vector(searched)))
         levels = sorted({self.settings.coverage_specificity, *joint})
         together = [reduce(coverage.without, [found.words[i] for i, z in zip(found.missing, found.zipf) if z < level],
-                                     searched) for level in levels]
-        variants = self.embedder.embed([coverage.without(searched, w) for w in compared] + together)
-        gains = iter((np.max(variants @ sentences.T, axis=1) - best).tolist())
+                           searched) for level in levels]
+        texts = [coverage.without(searched, w) for w in compared] + together
+        distinct = list(dict.fromkeys(texts))  # one missing word alone and "all of them" are the same text
+        gain_of = dict(zip(distinct, (np.max(self.embedder.embed(distinct) @ sentences.T, axis=1) - best).tolist()))
+        gains = iter(gain_of[t] for t in texts)
         return replace(found, sentence=best, gains=tuple(
             next(gains) if z < self.settings.coverage_specificity else float("nan") for z in found.zipf),
             joint=tuple(zip(levels, gains)))
@@ -174,8 +175,7 @@ class Bot:
                         max_words=s.coverage_max_words, sentence_words=s.coverage_sentence_words)
         if not coverage.declines(found, **by_words, aspect_words=s.coverage_aspect_words):
             return None
-        asked = (coverage.asked(found, s.coverage_specificity, s.coverage_gain) if coverage.declines(found, **by_words)
-                 else found.unmet[0])  # a missing word ("pregnancy") says more than an aspect ("treated")
+        asked = coverage.named(found, **by_words)
         topic = found.topic or hits[0].passage.title
         if translated_from is not None:  # name them in the question's language when the glossary can
             back = {english: word for word, english in sorted(translated_from.glossary.items(), reverse=True)}

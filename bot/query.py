@@ -91,14 +91,11 @@ def aspect_words(question: str) -> dict[str, str]:
     """Each aspect a question asks about → the question's own words that name it, whole words
     ("diagnosed" where the pattern is "diagnos", "life expectancy")."""
     found = {}
-    named = aspects(question)
-    for name, (asked, _) in _tables()[1].items():
-        if name not in named:
-            continue
-        if m := asked.search(question):
-            start = m.start() - len(re.match(r"\w*", question[m.start()::-1][1:]).group())
-            end = m.end() + len(re.match(r"\w*", question[m.end():]).group())
-            found[name] = question[start:end]
+    for name in aspects(question):
+        m = _tables()[1][name][0].search(question)
+        start = re.search(r"\w*$", question[:m.start()]).start()
+        end = m.end() + re.match(r"\w*", question[m.end():]).end()
+        found[name] = question[start:end]
     return found
 
 

@@ -33,12 +33,12 @@ import numpy as np
 from .config import Retrieval, Settings
 from .embed import Embedder
 from .index import Index
-from .query import Query, aspects, holds_answer_type
+from .query import OVERVIEW, Query, aspects, holds_answer_type
 from .schema import Hit, Passage
 from .text import terms
 
 Mode = Retrieval
-OVERVIEW = frozenset({"overview"})
+OVERVIEW_ONLY = frozenset({OVERVIEW})
 #: what the hybrid score weighs, in the order of `Retriever.features` columns
 FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_cosine")
 
@@ -155,7 +155,7 @@ class Retriever:
     def _aspects_of(self, passage: Passage) -> frozenset[str]:
         # text before a document's first heading sits under its title: it is the overview, whatever
         # words the title holds ("Facts About Klonopin Addiction Treatment" is not a treatment section)
-        return OVERVIEW if passage.section == passage.title else self._heading_aspects(passage.section)
+        return OVERVIEW_ONLY if passage.section == passage.title else self._heading_aspects(passage.section)
 
     def lexical(self, text: str, n: int) -> dict[int, float]:
         """BM25 shares of the best `n` passages, best first (`LexicalIndex.scores`)."""
