@@ -108,11 +108,14 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
     stock = held(about(topic, hits))
     close = about(topic, [*hits, *found])
-    meets = met(close) if aspects(question) - GENERAL else frozenset()  # only an aspect asked needs them
-    missing = tuple(i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
-                    and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
-                    and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))
-                    and not ((named := aspects(w) - GENERAL) and named <= meets))  # "treated" under "Treatment"
+    unheld = [i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
+              and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
+              and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))]
+    asks = aspects(question) - GENERAL
+    naming = {i: aspects(spelled[i]) - GENERAL for i in unheld} if asks else {}
+    # the passages are searched only for the aspects asked or named by an unheld word, and only when one is asked
+    meets = met(close, asks.union(*naming.values())) if asks else frozenset()
+    missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
                     len(_WORD.findall(question)), unmet=unmet(question, close, meets))
 
@@ -121,9 +124,19 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
 GENERAL = frozenset({OVERVIEW})
 
 
-def met(hits: Sequence[Hit]) -> frozenset[str]:
-    """The aspects `hits` meet: those of their headings, and those whose words they use."""
-    return frozenset().union(*(aspects(h.passage.section, heading=True) | mentioned(h.passage.text) for h in hits))
+def met(hits: Sequence[Hit], wanted: frozenset[str] | None = None) -> frozenset[str]:
+    """The aspects `hits` meet: those of their headings, and those whose words they use; only
+    those `wanted`, when given (the passages' text is then searched only until all are met)."""
+    if wanted is None:
+        return frozenset().union(*(aspects(h.passage.section, heading=True) | mentioned(h.passage.text) for h in hits))
+    found: set[str] = set()
+    for h in hits:
+        found |= aspects(h.passage.section, heading=True) & wanted
+        if found < wanted:
+            found |= mentioned(h.passage.text, wanted - found)
+        if found >= wanted:
+            break
+    return frozenset(found)
 
 
 def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = None) -> tuple[str, ...]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -99,10 +99,12 @@ def aspect_words(question: str) -> dict[str, str]:
     return found
 
 
-def mentioned(text: str) -> frozenset[str]:
+def mentioned(text: str, among: Iterable[str] | None = None) -> frozenset[str]:
     """The aspects whose words `text` uses, as a question or a heading would ("treated",
-    "therapy", "prognosis" for treatment and outlook)."""
-    return frozenset(name for name, (asked, heading) in _tables()[1].items() if asked.search(text) or heading.search(text))
+    "therapy", "prognosis" for treatment and outlook); only those `among`, when given."""
+    table = _tables()[1]
+    names = table if among is None else [a for a in among if a in table]
+    return frozenset(name for name in names if table[name][0].search(text) or table[name][1].search(text))
 
 
 def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[str] | set[str],

@@ -35,7 +35,7 @@ from .embed import Embedder
 from .index import Index
 from .query import OVERVIEW, Query, aspects, holds_answer_type
 from .schema import Hit, Passage
-from .text import terms
+from .text import bm25_tokens, terms
 
 Mode = Retrieval
 OVERVIEW_ONLY = frozenset({OVERVIEW})
@@ -45,7 +45,8 @@ FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_
 
 def sentence_terms(passage: Passage) -> tuple[frozenset[str], ...]:
     """The analysed terms of each sentence of a passage."""
-    return tuple(frozenset(terms(passage.text[a:b])) for a, b in passage.sentences or ((0, len(passage.text)),))
+    spans = passage.sentences or ((0, len(passage.text)),)
+    return tuple(frozenset(t) for t in bm25_tokens([passage.text[a:b] for a, b in spans]))
 
 
 def sentence_overlap(asked: set[str], sentences: tuple[frozenset[str], ...]) -> float:

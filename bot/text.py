@@ -13,7 +13,7 @@ import re
 from functools import cache
 from typing import Any
 
-_TERM = re.compile(r"(?u)\b\w\w+\b")
+_TERM = re.compile(r"\w\w+")  # bm25s's `(?u)\b\w\w+\b`: the same matches (a greedy run starts at a word's start), faster
 #: a word as people type it (for the corpus vocabulary and the spelling fixes of `query.py`)
 WORD = re.compile(r"[A-Za-z][A-Za-z'-]*[A-Za-z]|[A-Za-z]")
 #: names the analyzer in an index's manifest: an index made with another one is rebuilt
@@ -35,4 +35,9 @@ def terms(text: str) -> list[str]:
 
 
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    return [terms(t) for t in texts]
+    """`terms` of each text, with one call of the stemmer for them all (most of the cost of
+    analysing a short text is the call)."""
+    stemmer, stopwords = _analyzer()
+    words = [[w for w in _TERM.findall(t.lower()) if w not in stopwords] for t in texts]
+    stems = iter(stemmer.stemWords([w for ws in words for w in ws]))
+    return [[next(stems) for _ in ws] for ws in words]

@@ -13,7 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, asked, check, declines, everyday, split, unmet, without
+from bot.coverage import Coverage, asked, check, declines, everyday, met, split, unmet, without
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -96,6 +96,25 @@ def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kin
     assert unmet("What is Kimura disease?", [symptoms]) == ()
     assert unmet("Kimura disease and my son", [symptoms]) == ()
     assert unmet("How is Kimura disease diagnosed?", []) == ()
+
+
+def test_looking_only_for_the_wanted_aspects_finds_what_looking_for_all_finds():
+    """`met(hits, wanted)` stops searching once every wanted aspect is met: the oracle is every
+    aspect found, cut to those wanted, over the seed document's passages in every order."""
+    from bot.chunk import chunk_document
+    from bot.ingest import read_document
+    from bot.query import _tables
+
+    path = next(SEED_CORPUS.iterdir())
+    passages = chunk_document(read_document(path, path.name), lambda text: len(text.split()), 200)
+    hits = [Hit(p, i, 0.5) for i, p in enumerate(passages, 1)]
+    names = sorted(_tables()[1])
+    for start in range(len(hits)):
+        some = hits[start:] + hits[:start]
+        for n in range(len(names)):
+            wanted = frozenset(names[n:n + 3])
+            assert met(some, wanted) == met(some) & wanted
+        assert met(some, frozenset()) == frozenset()
 
 
 def test_an_unmet_aspect_declines_only_a_question_short_enough():

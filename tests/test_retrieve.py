@@ -14,6 +14,7 @@ from bot.build import build
 from bot.index import load
 from bot.query import Query, analyse
 from bot.retrieve import Retriever
+from bot.schema import Passage
 
 
 def plain(text: str) -> Query:
@@ -137,3 +138,28 @@ def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path,
         assert [h.pid for h in hits] == expected, text
         assert [h.fused for h in hits] == pytest.approx([full[pid] for pid in expected], abs=1e-12)
     assert read < candidates
+
+
+def test_sentence_terms_analyse_each_sentence_as_terms_does():
+    """The sentences' terms come from one stemmer call for the whole passage: the oracle is
+    `terms` sentence by sentence."""
+    from bot.retrieve import sentence_terms
+    from bot.text import bm25_tokens, terms
+
+    text = "Klonopin's effects last hours. Users CAN'T stop easily! Withdrawal: insomnia, nausea.  x"
+    spans = ((0, 30), (31, 58), (59, 87), (87, len(text)))
+    passage = Passage("d.md", "T", "S", None, 0, len(text), text, sentences=spans)
+    assert sentence_terms(passage) == tuple(frozenset(terms(text[a:b])) for a, b in spans)
+    assert bm25_tokens([]) == [] and bm25_tokens(["", "a b", "Running dogs"]) == [[], [], terms("Running dogs")]
+
+
+def test_terms_split_words_as_bm25s_does():
+    """`text._TERM` is a faster spelling of bm25s's own token pattern: the same words come out."""
+    import re
+
+    from bot.text import _TERM
+
+    bm25s = re.compile(r"(?u)\b\w\w+\b")
+    for text in ("a b cd", "x_y z1 9", "Klonopin's 2mg-tabs", "é ÉTÉ ßs 中文 İi", "a\u0301b cafe\u0301", "", "__ _a b_"):
+        assert _TERM.findall(text) == bm25s.findall(text)
+        assert _TERM.findall(text.lower()) == bm25s.findall(text.lower())
