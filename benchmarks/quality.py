@@ -177,8 +177,9 @@ def main() -> None:
     for name, queries in consumer.items():
         cover(f"{name} consumer (MedQuAD index)", mq_bot, [q["question"] for q in queries], True)
     if "seed" in chosen:
-        near_seed = load_queries(DATA / "seed_near_topic.jsonl")
-        cover("seed near-topic (seed index)", seed_bot, [q["question"] for q in near_seed], False)
+        near_seed = [q["question"] for q in load_queries(DATA / "seed_near_topic.jsonl")]
+        near_seed += [q["question"] for q in load_queries(DATA / "seed_fresh_coverage.jsonl") if not q["answerable"]]
+        cover("seed near-topic (seed index)", seed_bot, near_seed, False)
         cover("general off-topic (seed index)", seed_bot, offtopic, False)
     if "near" in chosen:
         near = load_queries(DATA / "medquad_near_topic.jsonl")
@@ -267,17 +268,18 @@ def markdown(result: dict) -> str:
                          f"{r['hit@1']:.3f} | {grade} |")
     if result["coverage"]:
         modes = list(next(iter(result["coverage"].values()))["modes"])
-        lines += ["", "Coverage: the share of each set `Bot.ask` answers (status answered) with each retrieval and the "
-                  "shipped rule; the rest is declined. Answerable sets should be near 1, the others near 0 "
-                  "(near-topic: right topic, aspect not covered). For the seed sets, in brackets: first quote from a "
-                  "section that answers it.", "",
+        lines += ["", "Coverage: the share of each set `Bot.ask` treats as it should with each retrieval and the "
+                  "shipped rules: answered (status answered) for the answerable sets, declined for the others "
+                  "(near-topic: right topic, aspect not covered). All should be near 1. For the seed sets, in "
+                  "brackets: first quote from a section that answers it.", "",
                   "| question set | should be | questions | " + " | ".join(NAMES[m] for m in modes) + " |",
                   "|---|---|---:|" + "---:|" * len(modes)]
         for name, c in result["coverage"].items():
             cells = []
             for m in modes:
                 shares = c["modes"][m]
-                cells.append(f"{shares['answered']:.3f}" + (f" ({shares['first_quote_right']:.3f})"
+                share = shares["answered"] if c["answerable"] else 1 - shares["answered"]
+                cells.append(f"{share:.3f}" + (f" ({shares['first_quote_right']:.3f})"
                                                               if "first_quote_right" in shares else ""))
             lines.append(f"| {name} | {'answered' if c['answerable'] else 'declined'} | {c['questions']} | "
                          + " | ".join(cells) + " |")

@@ -53,7 +53,7 @@ class Settings:
     # The five retrieval weights below are learned by benchmarks/learn.py across every public
     # question set (MedQuAD dev, the consumer sets, the seed questions and their lay rewordings).
     #: weight of the BM25 score (as a share of the best the question's words could reach) added to the cosine
-    lexical_weight: float = 0.7
+    lexical_weight: float = 0.5
     #: bonus for a passage whose section heading matches what the question asks (symptoms, treatment…)
     aspect_weight: float = 0.1
     #: bonus for a passage holding the kind of answer asked for (a duration for "how long", a number for "how many")
@@ -66,26 +66,26 @@ class Settings:
     #: the k of reciprocal rank fusion (the `rrf` baseline)
     rrf_k: int = 60
     #: below this similarity of the best passage (its cosine, or its best sentence's when higher),
-    #: the bot says it has no answer (chosen from data by benchmarks/quality.py: Youden's J over
-    #: answerable and unanswerable question sets)
-    min_score: float = 0.44
+    #: the bot says it has no answer (chosen from data by benchmarks/quality.py: the highest that
+    #: keeps 99% of every answerable question set answered)
+    min_score: float = 0.43
     # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
     # six settings chosen together on every public question set by benchmarks/coverage.py.
     #: longest question (in words) the check looks at for missing words: longer messages are stories;
     #: 0 turns the whole check off
-    coverage_max_words: int = 20
+    coverage_max_words: int = 15
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
-    coverage_specificity: float = 6.0
+    coverage_specificity: float = 5.5
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = 0.08
+    coverage_gain: float = 0.05
     #: ...or when no quoted sentence has at least this cosine with the question
     coverage_sentence: float = 0.65
     #: ...this last only in a question of at most this many words (a long story meets any one sentence less closely)
     coverage_sentence_words: int = 10
     #: longest question (in words) in which an aspect asked (diagnosis, outlook, treatment...) that no
     #: quoted passage meets, by its heading or its words, is declined; 0 turns this part off
-    coverage_aspect_words: int = 15
+    coverage_aspect_words: int = 20
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

@@ -144,7 +144,8 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     `query.aspects`, the overview aside) that none of `hits` meets (`met`: none is under a
     heading of that aspect or uses its words: "How is it diagnosed?" against passages that never
     say diagnosis, test or exam), unless a duration or a number is asked ("how many people") and
-    one of them holds one."""
+    one of them holds one. Aspects named by the same words are one question read two ways ("how do
+    I know if he is addicted": symptoms or diagnosis): met when either is."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
     if not asked or not hits:
         return ()
@@ -152,7 +153,10 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     if kind is not None and any(holds_answer_type(kind, h.passage.text) for h in hits):
         return ()
     meets = met(hits) if meets is None else meets
-    return tuple(w for a, w in asked.items() if a not in meets)
+    said = {a: set(w.lower().split()) for a, w in asked.items()}
+    left = [a for a in asked if not any(b in meets and said[a] & said[b] for b in asked)]
+    # each unmet question once, in its longest words ("how do i know if", not also "how do i know")
+    return tuple(dict.fromkeys(asked[a] for a in left if not any(said[a] < said[b] for b in left)))
 
 
 def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
@@ -191,10 +195,13 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
 def named(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
           sentence_words: int | None = None) -> str:
     """What a declined question's "not about ..." names: its missing words (`asked`) when they
-    decline it, since "pregnancy" says more than "treated"; else the words of its unmet aspect."""
+    decline it, since "pregnancy" says more than "treated", or the whole words of the unmet aspect
+    they are part of ("life expectancy", not "expectancy"); else the words of its unmet aspect."""
     if declines(found, specific=specific, gain=gain, sentence=sentence, max_words=max_words,
                 sentence_words=sentence_words):
-        return asked(found, specific, gain)
+        words = asked(found, specific, gain)
+        return next((phrase for phrase in found.unmet if words and set(words.lower().split()) <= set(phrase.lower().split())),
+                    words)
     return found.unmet[0] if found.unmet else ""
 
 

@@ -65,11 +65,16 @@ _PEOPLE = set("someone somebody anyone anybody everyone everybody person persons
               "daughters husband wife spouse partner boyfriend girlfriend brother brothers sister sisters sibling "
               "siblings grandmother grandma grandfather grandpa uncle aunt cousin niece nephew friend friends "
               "roommate coworker neighbor family".split())
+# words that ask for material about a topic ("do you have information about...", "send me a pamphlet"),
+# not for a part of it
+_REQUEST = set("information info details article articles pamphlet pamphlets brochure brochures leaflet leaflets "
+               "material materials send stuff explain".split())
 _OPENERS = re.compile(r"^\s*(what about|how about|and\b|also\b|what if|same for|is it|does it|can it|will it)", re.I)
 _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|these|he|she|him|her)\b", re.I)
-#: words that only frame a question (stopwords, "happens", "safe", "normal", the people in it):
-#: never a topic, never what is asked about it (the coverage check does not name them)
-FRAME_WORDS = frozenset(_STOP | _GENERIC | _PEOPLE)
+#: words that only frame a question (stopwords, "happens", "safe", "normal", the people in it, a
+#: request for "information"): never a topic, never what is asked about it (the coverage check does
+#: not name them)
+FRAME_WORDS = frozenset(_STOP | _GENERIC | _PEOPLE | _REQUEST)
 _PLURAL = re.compile(r"\b(they|them|those|these)\b", re.I)
 _CONNECTIVE = re.compile(r"^\s*(?:and|also|so|but|plus|then)\b[\s,]*", re.I)
 _MAX_FOLLOW_UP_WORDS = 10

@@ -31,7 +31,7 @@ SYNONYMS_PATH = Path(__file__).parent / "locales" / "synonyms.toml"
 class Query:
     text: str  # what the dense retriever embeds
     lexical: str  # what BM25 searches: text plus corrections and synonyms
-    aspects: frozenset[str]
+    aspects: frozenset[str]  # what it asks about; the overview when it names nothing more precise
     expects: str | None = None  # the kind of answer asked for: "duration" or "quantity"
 
 
@@ -146,4 +146,6 @@ def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] |
     lowered = text.lower()
     extra = [syn for term, syns in synonyms.items()
              if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary, stems or {}) for syn in syns]
-    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text), expects=expects(text))
+    # a question that names no aspect ("my son has X, help") asks about X in general: its overview
+    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text) or frozenset({OVERVIEW}),
+                 expects=expects(text))

@@ -13,7 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, asked, check, declines, everyday, met, split, unmet, without
+from bot.coverage import Coverage, asked, check, declines, everyday, met, named, split, unmet, without
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -45,6 +45,13 @@ def test_the_people_in_a_question_are_not_what_it_asks():
     stock = frozenset(bm25_tokens(["klonopin doctor refill"])[0])
     found = check("my brother's wife and my mom see several doctors for refills", [hit("Klonopin")], lambda hits: stock)
     assert [found.words[i] for i in found.missing] == ["see", "several"]  # not brother's, wife, mom
+
+
+def test_a_request_for_material_is_not_what_a_question_asks():
+    stock = frozenset(bm25_tokens(["klonopin"])[0])
+    found = check("Do you have information about Klonopin? Please send me details or a pamphlet on withdrawal",
+                  [hit("Klonopin")], lambda hits: stock)
+    assert [found.words[i] for i in found.missing] == ["withdrawal"]  # not information, send, details, pamphlet
 
 
 def test_a_misspelt_everyday_word_is_read_as_that_word_and_a_rare_one_as_typed():
@@ -96,6 +103,12 @@ def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kin
     assert unmet("What is Kimura disease?", [symptoms]) == ()
     assert unmet("Kimura disease and my son", [symptoms]) == ()
     assert unmet("How is Kimura disease diagnosed?", []) == ()
+    # the same words read as two aspects (symptoms or diagnosis): met when either is, unmet when neither
+    assert unmet("how do i know if my son has Kimura disease", [symptoms]) == ()
+    assert unmet("how do i know if my son has Kimura disease", [page("Treatment", "Surgery removes the lumps.")]) == (
+        "how do i know if",)
+    # two aspects asked in words of their own are met one by one
+    assert unmet("What are the symptoms of Kimura disease and how is it diagnosed?", [symptoms]) == ("diagnosed",)
 
 
 def test_looking_only_for_the_wanted_aspects_finds_what_looking_for_all_finds():
@@ -115,6 +128,18 @@ def test_looking_only_for_the_wanted_aspects_finds_what_looking_for_all_finds():
             wanted = frozenset(names[n:n + 3])
             assert met(some, wanted) == met(some) & wanted
         assert met(some, frozenset()) == frozenset()
+
+
+def test_a_declined_question_names_the_whole_aspect_its_missing_word_is_part_of():
+    words = ("What", "is", "the", "life", "expectancy", "of", "someone", "with")
+    found = Coverage("Kimura disease", "", words, missing=(3, 4), zipf=(6.1, 3.2), length=11, sentence=0.6,
+                     gains=(float("nan"), 0.1), unmet=("life expectancy",))
+    rule = {"specific": 5.5, "gain": 0.05, "sentence": 0.65, "max_words": 15}
+    assert asked(found, 5.5, 0.05) == "expectancy" and named(found, **rule) == "life expectancy"
+    # a missing word that is no part of the aspect's words is named alone
+    other = replace(found, words=("pregnant", *words[1:]), missing=(0,), zipf=(4.0,), gains=(0.1,))
+    assert named(other, **rule) == "pregnant"
+    assert named(replace(found, gains=(float("nan"), 0.0), sentence=0.9), **rule) == "life expectancy"  # the aspect alone
 
 
 def test_an_unmet_aspect_declines_only_a_question_short_enough():
@@ -247,9 +272,9 @@ DECLINED = {
     'is klonopin safe when pregnant': 'pregnant',
     'im 8 weeks pregnant on klonopin for panic attacks, does it cause birth defects': 'birth defects',
     'can i take klonopin while breastfeeding my baby': 'breastfeeding',
-    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
-    'does klonopin make birth control pills stop working': 'pills',
+    'does klonopin make birth control pills stop working': 'birth',
     'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
     'can my mother take klonopin with her blood pressure pills lisinopril': 'pressure pills lisinopril',
     'can klonopin be taken with antibiotics like amoxicillin': 'amoxicillin',
@@ -262,7 +287,7 @@ DECLINED = {
     'will klonopin show on a urine drug screen': 'urine',
     'can i donate blood if im taking klonopin': 'donate blood',
     # an aspect the document never meets: it names no test of any kind
-    'does klonopin affect the liver? his liver tests came back high': 'tests',
+    'does klonopin affect the liver? his liver tests came back high': 'liver',
 }
 
 

@@ -117,7 +117,9 @@ def _citations(markdown: str) -> list[int]:
     ("is klonopin addictive and can you drink alcohol on it?",
      [("is klonopin addictive", OVERVIEW), ("and can you drink alcohol on it?", OVERDOSE)]),
     ("What are the overdose symptoms of Klonopin? What are the warning signs of addiction?",
-     [("What are the overdose symptoms of Klonopin?", OVERDOSE), ("What are the warning signs of addiction?", RISKS)]),
+     # the document calls withdrawal symptoms "one of the clearest signs of drug addiction": either section answers
+     [("What are the overdose symptoms of Klonopin?", OVERDOSE),
+      ("What are the warning signs of addiction?", (RISKS, WITHDRAWAL_SECTION))]),
     ("is klonopin addictive and is it safe during pregnancy?",
      [("is klonopin addictive", OVERVIEW), ("and is it safe during pregnancy?", {"topic": "klonopin", "asked": "pregnancy"})]),
 ])
@@ -133,9 +135,11 @@ def test_several_questions_are_answered_one_by_one(seed_bot, message, expected):
         heading = f"**{i}. {question}**"
         assert markdown.index(heading, at) >= at  # each question, in order, before its own answer
         at = markdown.index(heading, at) + len(heading)
-        if isinstance(outcome, str):
+        if isinstance(outcome, (str, tuple)):  # the first quote's section, or sections all quoted, the first among them
             assert part["status"] == "answered" and part["uncovered"] is None and part["passages"]
-            assert data["passages"][part["passages"][0] - 1]["section"] == outcome
+            sections = (outcome,) if isinstance(outcome, str) else outcome
+            quoted = [data["passages"][n - 1]["section"] for n in part["passages"]]
+            assert quoted[0] in sections and set(sections) <= set(quoted)
             assert markdown.index(f" [{part['passages'][0]}]", at) > at
         else:
             assert part == {"question": question, "status": "no_answer", "passages": [], "uncovered": outcome}
