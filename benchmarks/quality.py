@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
+from benchmarks.coverage import load_sets as coverage_sets  # noqa: E402
 from bot import Bot  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder  # noqa: E402
 from bot.evaluate import evaluate, graded_metrics, load_queries, rank_metrics  # noqa: E402
@@ -177,8 +178,7 @@ def main() -> None:
     for name, queries in consumer.items():
         cover(f"{name} consumer (MedQuAD index)", mq_bot, [q["question"] for q in queries], True)
     if "seed" in chosen:
-        near_seed = [q["question"] for q in load_queries(DATA / "seed_near_topic.jsonl")]
-        near_seed += [q["question"] for q in load_queries(DATA / "seed_fresh_coverage.jsonl") if not q["answerable"]]
+        _, near_seed = coverage_sets(medquad=False)[1]["seed, near topic"]  # the set coverage.py chooses on
         cover("seed near-topic (seed index)", seed_bot, near_seed, False)
         cover("general off-topic (seed index)", seed_bot, offtopic, False)
     if "near" in chosen:

@@ -28,16 +28,21 @@ def _analyzer() -> tuple[Any, frozenset[str]]:
     return Stemmer.Stemmer("english"), frozenset(STOPWORDS_EN_PLUS)
 
 
+def _words(text: str, stopwords: frozenset[str]) -> list[str]:
+    """The lower-case words of `text` that are not stopwords, before stemming."""
+    return [w for w in _TERM.findall(text.lower()) if w not in stopwords]
+
+
 def terms(text: str) -> list[str]:
     """The analysed terms of `text`, in order, in a few microseconds."""
     stemmer, stopwords = _analyzer()
-    return stemmer.stemWords([w for w in _TERM.findall(text.lower()) if w not in stopwords])
+    return stemmer.stemWords(_words(text, stopwords))
 
 
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
     """`terms` of each text, with one call of the stemmer for them all (most of the cost of
     analysing a short text is the call)."""
     stemmer, stopwords = _analyzer()
-    words = [[w for w in _TERM.findall(t.lower()) if w not in stopwords] for t in texts]
+    words = [_words(t, stopwords) for t in texts]
     stems = iter(stemmer.stemWords([w for ws in words for w in ws]))
     return [[next(stems) for _ in ws] for ws in words]
