@@ -85,7 +85,7 @@ class Settings:
     coverage_sentence_words: int = 10
     #: longest question (in words) in which an aspect asked (diagnosis, outlook, treatment...) that no
     #: quoted passage meets, by its heading or its words, is declined; 0 turns this part off
-    coverage_aspect_words: int = 20
+    coverage_aspect_words: int = 15
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

@@ -29,8 +29,9 @@ The **aspect** asked is checked too (`unmet`): "How is X diagnosed?", "What is t
 X?" ask with everyday words the documents may well use elsewhere, so no word is missing; but
 when no quoted passage about the topic is under a heading of that aspect (`query.aspects`: the
 help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
-"how many") holds a duration or a number, a question of at most `aspect_words` words is
-declined. The six settings are chosen on every public question set by benchmarks/coverage.py.
+"how many") holds a duration or a count (not any number: "Trisomy 17" counts nothing), a
+question of at most `aspect_words` words is declined. The topic the aspect must be met for is
+named by the title of its own page, which need not be the first found (`titled`). The six settings are chosen on every public question set by benchmarks/coverage.py.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
@@ -48,7 +49,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dialogue import FRAME_WORDS
-from .query import OVERVIEW, aspect_words, aspects, expects, holds_answer_type, mentioned, synonyms
+from .query import OVERVIEW, aspect_words, aspects, expects, holds_answer_type, mentioned, section_aspects, synonyms
 from .schema import Hit
 from .text import bm25_tokens
 
@@ -78,10 +79,10 @@ class Coverage:
 def split(question: str, title: str) -> tuple[str, str]:
     """(topic, rest): the question's words that share a stem with a title word, or whose synonym
     does ("clonazepam" under "Klonopin"), and the others."""
-    title_stems = set(bm25_tokens([title])[0])
+    title_stems = _stems(title)
 
     def named(word: str) -> bool:
-        return any((s := set(bm25_tokens([w])[0])) and s <= title_stems for w in (word, *synonyms(word)))
+        return any((s := _stems(w)) and s <= title_stems for w in (word, *synonyms(word)))
 
     topic, rest = [], []
     for word in _WORD.findall(question):
@@ -99,7 +100,9 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     those documents' stems; synonyms come from the help desk's table, `query.synonyms`: "benzos"
     is held where the documents say "benzodiazepine"), each with its everyday frequency; and the
     aspects asked that no passage about the topic meets, among the quoted `hits` and the others
-    `found` close enough to quote (an outlook section fourth in line still holds the outlook)."""
+    `found` close enough to quote (an outlook section fourth in line still holds the outlook).
+    For the aspects the topic is read from the page whose title names the most of the question
+    (`titled`), so another page's heading first in line does not stand in for the asked one."""
     if not hits:
         return Coverage("", question)
     question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
@@ -107,7 +110,8 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     words = tuple(_WORD.findall(rest))
     spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
     stock = held(about(topic, hits))
-    close = about(topic, [*hits, *found])
+    own = titled(question, [*hits, *found])
+    close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)])
     unheld = [i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
               and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
               and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))]
@@ -128,10 +132,10 @@ def met(hits: Sequence[Hit], wanted: frozenset[str] | None = None) -> frozenset[
     """The aspects `hits` meet: those of their headings, and those whose words they use; only
     those `wanted`, when given (the passages' text is then searched only until all are met)."""
     if wanted is None:
-        return frozenset().union(*(aspects(h.passage.section, heading=True) | mentioned(h.passage.text) for h in hits))
+        return frozenset().union(*(section_aspects(h.passage.section, h.passage.title) | mentioned(h.passage.text) for h in hits))
     found: set[str] = set()
     for h in hits:
-        found |= aspects(h.passage.section, heading=True) & wanted
+        found |= section_aspects(h.passage.section, h.passage.title) & wanted
         if found < wanted:
             found |= mentioned(h.passage.text, wanted - found)
         if found >= wanted:
@@ -150,7 +154,7 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     if not asked or not hits:
         return ()
     kind = expects(question)
-    if kind is not None and any(holds_answer_type(kind, h.passage.text) for h in hits):
+    if kind is not None and any(answers(kind, h.passage.text) for h in hits):
         return ()
     meets = met(hits) if meets is None else meets
     said = {a: set(w.lower().split()) for a, w in asked.items()}
@@ -159,11 +163,40 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     return tuple(dict.fromkeys(asked[a] for a in left if not any(said[a] < said[b] for b in left)))
 
 
+def titled(question: str, hits: Sequence[Hit]) -> Hit:
+    """The hit whose document's title names the most of the question's words (`split`), the
+    earliest among equals: the page about what the question is about. It is the first hit but when
+    the ranking put another page first for the asked aspect: "What treatments are there for Sakati
+    syndrome?" may find Schnitzler syndrome's treatment section before the Sakati syndrome page,
+    whose title names two of the question's words where Schnitzler's names one."""
+    named = {title: len(_WORD.findall(split(question, title)[0])) for title in {h.passage.title for h in hits}}
+    return max(hits, key=lambda h: named[h.passage.title])  # max keeps the first of equals
+
+
+#: a number that counts something: a share ("5 percent", "1 in 10,000", "one out of every four") or
+#: a number of people, cases or doses ("1 million people", "0.5 mg"). Not any number: a year, an age,
+#: a duration, a reference mark ("[1]") or a number in a name ("Trisomy 17", "chromosome 6") does
+#: not say how many or how much
+_COUNT = re.compile(
+    r"(?i)\d\s*%|\bpercent\b"
+    r"|\b(?:\d[\d,.]*|one|two|three|four|five|ten) (?:in|per|out of) (?:every )?"
+    r"(?:\d|(?:two|three|four|five|six|eight|ten)\b|a (?:hundred|thousand|million))"
+    r"|\b\d[\d,.]*(?:\s*(?:-|to)\s*\d[\d,.]*)?\s+(?:(?:million|thousand|hundred|billion)\s+)?(?:[a-z]+\s+)?"
+    r"(?:people|persons|individuals|cases|patients|children|adults|men|women|newborns|infants|births|babies"
+    r"|americans|families|mg|milligrams?|micrograms?|mcg|ml|tablets?|pills?|doses?)\b")
+
+
+def answers(kind: str, text: str) -> bool:
+    """`text` holds an answer of the kind asked: a duration for "how long" (`query.holds_answer_type`),
+    a count (`_COUNT`) for "how many", "how much", "how common"."""
+    return bool(_COUNT.search(text)) if kind == "quantity" else holds_answer_type(kind, text)
+
+
 def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
-    """The hits from documents about the topic: the first hit's document, and any other whose
-    title holds every topic word. A page on another condition that happens to use the asked word
-    ("Outlook" of Wallenberg's syndrome under a question on another syndrome's outlook) does not
-    cover it for this topic."""
+    """The hits from documents about the topic: the first hit's document (`titled`), and any other
+    whose title holds every topic word. A page on another condition that happens to use the asked
+    word ("Outlook" of Wallenberg's syndrome under a question on another syndrome's outlook) does
+    not cover it for this topic."""
     stems = set(bm25_tokens([topic])[0])
     return [h for h in hits if h.passage.doc == hits[0].passage.doc
             or (stems and stems <= set(bm25_tokens([h.passage.title])[0]))]
@@ -268,6 +301,11 @@ def _everyday_by_length() -> dict[int, tuple[str, ...]]:
         if word.isalpha():
             found.setdefault(len(word), []).append(word)
     return {n: tuple(words) for n, words in found.items()}
+
+
+@lru_cache(maxsize=8192)
+def _stems(text: str) -> frozenset[str]:
+    return frozenset(bm25_tokens([text])[0])
 
 
 @lru_cache(maxsize=4096)

@@ -19,7 +19,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from .text import WORD, terms
@@ -85,6 +85,15 @@ def aspects(text: str, *, heading: bool = False) -> frozenset[str]:
     """The aspects a question asks about, or (heading=True) that a section heading covers."""
     found = frozenset(name for name, pats in _tables()[1].items() if pats[heading].search(text))
     return found if heading or found == {OVERVIEW} else found - {OVERVIEW}
+
+
+@lru_cache(maxsize=8192)
+def section_aspects(section: str, title: str) -> frozenset[str]:
+    """The aspects a passage's section covers by its heading. Text before a document's first
+    heading sits under the title: it is the overview, whatever words the title holds ("Facts
+    About Klonopin Addiction Treatment" is not a treatment section). Ranking and the coverage
+    check both read a section through this, so the two never disagree on what it covers."""
+    return frozenset({OVERVIEW}) if section == title else aspects(section, heading=True)
 
 
 def aspect_words(question: str) -> dict[str, str]:

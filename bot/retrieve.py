@@ -26,19 +26,18 @@ baselines the benchmark compares against.
 from __future__ import annotations
 
 import heapq
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 
 from .config import Retrieval, Settings
 from .embed import Embedder
 from .index import Index
-from .query import OVERVIEW, Query, aspects, holds_answer_type
+from .query import Query, holds_answer_type, section_aspects
 from .schema import Hit, Passage
 from .text import bm25_tokens, terms
 
 Mode = Retrieval
-OVERVIEW_ONLY = frozenset({OVERVIEW})
 #: what the hybrid score weighs, in the order of `Retriever.features` columns
 FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_cosine")
 
@@ -62,7 +61,6 @@ class Retriever:
         self.index = index
         self.embedder = embedder
         self.settings = settings
-        self._heading_aspects = cache(lambda heading: aspects(heading, heading=True))
         # the passages popular questions keep hitting are analysed once
         self._sentence_terms = lru_cache(maxsize=8192)(lambda pid, passage: sentence_terms(passage))
 
@@ -147,16 +145,12 @@ class Retriever:
         rows = []
         best_sentence = self.sentence_cosines(pids, vector) if sentences else {}
         for pid, passage in zip(pids, self.index.get(pids)):
-            rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & self._aspects_of(passage)),
+            covers = section_aspects(passage.section, passage.title)
+            rows.append((cosine[pid], lexical.get(pid, 0.0), bool(query.aspects & covers),
                          holds_answer_type(query.expects, passage.text),
                          sentence_overlap(asked, self._sentence_terms(pid, passage)),
                          float(np.max(best_sentence[pid])) if sentences else 0.0))
         return np.array(rows, dtype=float).reshape(len(pids), len(FEATURES))
-
-    def _aspects_of(self, passage: Passage) -> frozenset[str]:
-        # text before a document's first heading sits under its title: it is the overview, whatever
-        # words the title holds ("Facts About Klonopin Addiction Treatment" is not a treatment section)
-        return OVERVIEW_ONLY if passage.section == passage.title else self._heading_aspects(passage.section)
 
     def lexical(self, text: str, n: int) -> dict[int, float]:
         """BM25 shares of the best `n` passages, best first (`LexicalIndex.scores`)."""

@@ -14,6 +14,7 @@ from shared_data import shared_file
 from bot import Bot, Settings
 from bot.build import build
 from bot.coverage import Coverage, asked, check, declines, everyday, met, named, split, unmet, without
+from bot.query import OVERVIEW, section_aspects
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -83,6 +84,38 @@ def test_only_the_documents_about_the_topic_hold_what_is_asked():
     assert found.topic == "Kimura disease" and [found.words[i] for i in found.missing] == ["outlook"]
     # a question on the other page's own topic finds the word there
     assert check("What is the outlook for Wallenberg's syndrome?", [other, own], held).missing == ()
+
+
+def test_the_aspect_is_checked_on_the_page_whose_title_names_the_topic_not_on_the_first_hit():
+    """The ranking may put another syndrome's treatment section first for "What treatments are there
+    for Sakati syndrome?": that page's heading does not say how Sakati syndrome is treated."""
+    def titled(title: str, section: str, text: str) -> Hit:
+        return Hit(Passage(title.lower().replace(" ", "-") + ".md", title, section, None, 0, len(text), text), 1, 0.5)
+
+    other = titled("Schnitzler syndrome", "Treatment", "How might Schnitzler syndrome be treated? Anakinra helps.")
+    own = titled("Sakati syndrome", "Symptoms", "Sakati syndrome causes short limbs and skull changes.")
+    stock = frozenset(bm25_tokens([h.passage.text for h in (other, own)] + ["treatments"])[0])
+    found = check("What treatments are there for Sakati syndrome?", [other], lambda hits: stock, [own])
+    assert found.unmet == ("treatments",)
+    assert check("What treatments are there for Sakati syndrome?", [other], lambda hits: stock).unmet == ()  # only the other page
+    # its own page under a treatment heading meets it, wherever it ranks
+    treated = titled("Sakati syndrome", "Treatment", "Treatment depends on the symptoms.")
+    assert check("What treatments are there for Sakati syndrome?", [other], lambda hits: stock, [own, treated]).unmet == ()
+    assert section_aspects(TITLE, TITLE) == {OVERVIEW}  # the seed title's words are not a treatment heading
+
+
+def test_a_how_many_question_is_met_by_a_count_not_by_any_number():
+    def page(text: str) -> Hit:
+        return Hit(Passage("t17.md", "Trisomy 17 mosaicism", "Overview", None, 0, len(text), text), 1, 0.5)
+
+    asked = "How many people have Trisomy 17 mosaicism?"
+    for text in ("Trisomy 17 mosaicism is a chromosomal abnormality.",  # a number in a name
+                 "Most children recover within 6 months.", "It affects people between 50-70 years old.",  # a duration, an age
+                 "An epidemic struck between 1917 to 1928.", "See the review [1] and vitamin B-12 levels."):
+        assert unmet(asked, [page(text)]) == ("How many people",), text
+    for text in ("It affects about 1 in 10,000 people.", "It affects 3-5 percent of children.", "Some 2,000 cases are known.",
+                 "It is found in one out of every four families.", "About 50% of newborns have it."):
+        assert unmet(asked, [page(text)]) == (), text
 
 
 def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kind_of_answer():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.query import analyse, aspect_words, aspects, correct
+from bot.query import OVERVIEW, analyse, aspect_words, aspects, correct, section_aspects
 
 VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
 KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
@@ -57,3 +57,11 @@ def test_aspect_words_are_the_question_s_own_whole_words():
     assert aspect_words("How is Kimura disease diagnosed?") == {"diagnosis": "diagnosed"}
     assert aspect_words("What is the life expectancy of people with X?") == {"outlook": "life expectancy"}
     assert aspect_words("What is X?") == {"overview": "What is"}
+
+
+def test_section_aspects_read_opening_text_as_the_overview():
+    # the title's words are not a heading: the seed title names treatment, its opening text is the overview
+    title = "Facts About Klonopin Addiction Treatment"
+    assert section_aspects(title, title) == {OVERVIEW}
+    assert "treatment" in section_aspects("Treatment for Klonopin Addiction", title)
+    assert section_aspects("Treatment for Klonopin Addiction", title) == aspects("Treatment for Klonopin Addiction", heading=True)
