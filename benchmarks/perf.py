@@ -45,7 +45,7 @@ from bot.build import build  # noqa: E402
 from bot.embed import SentenceTransformerEmbedder, make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 from bot.index import load  # noqa: E402
-from bot.store import FLAT_MAX, FaissStore, choose  # noqa: E402
+from bot.store import FLAT_MAX, HNSW_MAX, FaissStore, choose  # noqa: E402
 
 CORPUS = MEDQUAD
 SECTIONS = ("build", "query", "scale", "cold", "incremental", "stores")
@@ -241,11 +241,11 @@ def bench_scale(args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]
     rows = []
     for n in args.sizes:
         vectors = synthetic(base, n, args.noise)
-        kinds = {"flat": 10**12, "ivf": 0}  # flat_max above / below n forces each type
+        kinds = {"flat": (10**12, 10**12), "hnsw": (0, 10**12), "ivf": (0, 0)}  # (flat_max, hnsw_max) force each type
         truth = None
-        for kind, flat_max in kinds.items():
+        for kind, (flat_max, hnsw_max) in kinds.items():
             began = time.perf_counter()
-            store = FaissStore.create(vectors.shape[1], n, vectors=vectors, flat_max=flat_max)
+            store = FaissStore.create(vectors.shape[1], n, vectors=vectors, flat_max=flat_max, hnsw_max=hnsw_max)
             store.add(np.arange(n), vectors, [])
             build_s = time.perf_counter() - began
             folder = CACHE / "perf-scale" / f"{kind}-{n}"
@@ -268,7 +268,7 @@ def bench_scale(args: argparse.Namespace, queries: np.ndarray) -> dict[str, Any]
             print(rows[-1], file=sys.stderr)
             shutil.rmtree(folder, ignore_errors=True)
             del store
-    return {"noise": args.noise, "queries": len(queries), "flat_max": FLAT_MAX, "rows": rows}
+    return {"noise": args.noise, "queries": len(queries), "flat_max": FLAT_MAX, "hnsw_max": HNSW_MAX, "rows": rows}
 
 
 # --- cold start -------------------------------------------------------------------------------
@@ -425,7 +425,7 @@ def markdown(r: dict[str, Any]) -> str:
     if s := r.get("scale"):
         lines += [f"**Scale**: MedQuAD's vectors repeated with noise (norm {s['noise']}), {s['queries']} dev questions, "
                   "k = 50 as the bot asks, one thread; recall@10 against exact search. The store ships `flat` up to "
-                  f"{s['flat_max']:,} passages and `ivf` above.", "",
+                  f"{s['flat_max']:,} passages, `hnsw` up to {s.get('hnsw_max', s['flat_max']):,} and `ivf` above.", "",
                   "| passages | index | shipped | parameters | build s | search p50 ms | search p95 ms | recall@10 | "
                   "load s | file MB | RSS bytes/passage | heap bytes/passage |",
                   "|---:|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -467,20 +467,22 @@ def plot(scale: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6.5, 4.2))
-    for kind, style in (("flat", "o-"), ("ivf", "s-")):
+    for kind, style in (("flat", "o-"), ("hnsw", "^-"), ("ivf", "s-")):
         rows = [r for r in scale["rows"] if r["index"] == kind]
         ax.plot([r["passages"] for r in rows], [r["search_p95_ms"] for r in rows], style, label=f"{kind} p95")
         for r in rows:
-            if kind == "ivf":
+            if kind != "flat":
                 ax.annotate(f"recall {r['recall@10']:.3f}", (r["passages"], r["search_p95_ms"]), textcoords="offset points",
                             xytext=(4, -12), fontsize=8)
-    ax.axvline(scale["flat_max"], color="grey", ls="--", lw=1, label="flat → ivf")
+    ax.axvline(scale["flat_max"], color="grey", ls="--", lw=1, label="flat → hnsw")
+    if "hnsw_max" in scale:
+        ax.axvline(scale["hnsw_max"], color="grey", ls="-.", lw=1, label="hnsw → ivf")
     ax.axhline(30, color="red", ls=":", lw=1, label="30 ms budget")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("passages")
     ax.set_ylabel("search latency, ms (one query, one thread)")
-    ax.set_title("Exact (flat) and approximate (IVF) search")
+    ax.set_title("Exact (flat) and approximate (HNSW, IVF) search")
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()

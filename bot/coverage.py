@@ -31,7 +31,8 @@ when no quoted passage about the topic is under a heading of that aspect (`query
 help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
 "how many") holds a duration or a count (not any number: "Trisomy 17" counts nothing), a
 question of at most `aspect_words` words is declined. The topic the aspect must be met for is
-named by the title of its own page, which need not be the first found (`titled`). The six settings are chosen on every public question set by benchmarks/coverage.py.
+named by the title of its own page, which need not be the first found (`titled`). The six
+settings are chosen on every public question set by benchmarks/coverage.py.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that

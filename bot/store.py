@@ -20,10 +20,12 @@ without embedding anything but the question: one unit vector per span of `passag
 index is built.
 
 `FaissStore` picks the FAISS index by size (`choose`): exact inner-product search (`flat`) up
-to `FLAT_MAX` vectors, where one exhaustive scan still costs a few milliseconds on one core,
-and an inverted file (`ivf`, k-means cells of exact vectors, `nprobe` cells visited per query)
-above, whose recall@10 against exact search and latency `benchmarks/perf.py` measures. Both are
-read with memory mapping, so loading costs little and the OS pages vectors in as searched.
+to `FLAT_MAX` vectors, where one exhaustive scan costs about a millisecond on one core; above,
+a graph of nearest neighbours (`hnsw`: each vector linked to `M` others, `efSearch` candidates
+kept while walking it) up to `HNSW_MAX`, and an inverted file (`ivf`, k-means cells of exact
+vectors, `nprobe` cells visited per query) beyond, where a graph takes too long to build.
+`benchmarks/perf.py` measures the recall@10 of each against exact search, and its latency. All
+are read with memory mapping, so loading costs little and the OS pages vectors in as searched.
 Its sentence vectors are one float16 matrix beside it (`SentenceMatrix`): half the bytes of
 float32, read memory-mapped like the vectors, and at 1e-3 of the float32 cosines.
 
@@ -50,8 +52,18 @@ from .schema import Passage
 if TYPE_CHECKING:
     from .config import Settings
 
-#: above this many vectors an exhaustive scan costs more than ~6 ms on one core: use `ivf`
-FLAT_MAX = 100_000
+#: above this many vectors an exhaustive scan costs more than ~1.5 ms on one core (3.8 ms at MedQuAD's
+#: 58,610), a third of a question's whole budget beside the embedding: use `hnsw`
+FLAT_MAX = 20_000
+#: ...and `ivf` above this many, where building the graph takes minutes (see benchmarks/perf.py)
+HNSW_MAX = 300_000
+#: `hnsw`'s links per vector and candidates kept while building and searching. On MedQuAD's own
+#: vectors (58,610), M 32 and efSearch 128 found 99.3% of exact search's best 50 in 0.33 ms against
+#: the exhaustive scan's 3.8 ms; efSearch 64 lost three times as many (98.4%)
+HNSW = {"M": 32, "efConstruction": 100, "efSearch": 128}
+#: the version of `choose`'s rule, kept in the manifest: an index built under another rule is built
+#: again on the next `python -m bot index`, reusing its vectors (nothing is embedded again)
+CHOICE = 2
 #: k-means cells visited per query by `ivf`, as a share of the cells (at least 16). On MedQuAD's
 #: vectors repeated with noise to 300k (2,048 cells), visiting 1/16 of them gave recall@10 0.941
 #: against exact search in 1.5 ms, 1/8 gave 0.970 in 3.0 ms: see benchmarks/perf.py
@@ -85,10 +97,12 @@ class VectorStore(Protocol):
     def close(self) -> None: ...
 
 
-def choose(n: int, *, flat_max: int = FLAT_MAX) -> dict[str, Any]:
+def choose(n: int, *, flat_max: int = FLAT_MAX, hnsw_max: int = HNSW_MAX) -> dict[str, Any]:
     """The FAISS index type and parameters for `n` vectors."""
     if n <= flat_max:
         return {"type": "flat"}
+    if n <= hnsw_max:
+        return {"type": "hnsw", **HNSW}
     nlist = 1 << round(math.log2(4 * math.sqrt(n)))  # ~4·√n cells: 1,024 at 100k, 4,096 at 1M
     return {"type": "ivf", "nlist": nlist, "nprobe": max(16, round(nlist * NPROBE_SHARE))}
 
@@ -177,17 +191,24 @@ class FaissStore:
         self._keeps_sentences = sentences is not None
         if params["type"] == "ivf":
             index.nprobe = params["nprobe"]
+        elif params["type"] == "hnsw":
+            index.hnsw.efSearch = params["efSearch"]
 
     @classmethod
-    def create(cls, dim: int, n: int, *, vectors: np.ndarray | None = None, flat_max: int = FLAT_MAX) -> FaissStore:
+    def create(cls, dim: int, n: int, *, vectors: np.ndarray | None = None, flat_max: int = FLAT_MAX,
+               hnsw_max: int = HNSW_MAX) -> FaissStore:
         """An empty store for `n` vectors; `ivf` trains its cells on up to 64 per cell of `vectors`,
         drawn at random (seed 0)."""
         import faiss
 
-        params = choose(n, flat_max=flat_max)
+        params = choose(n, flat_max=flat_max, hnsw_max=hnsw_max)
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # training and adding use every core
         if params["type"] == "flat":
             return cls(faiss.IndexFlatIP(dim), params)
+        if params["type"] == "hnsw":
+            graph = faiss.IndexHNSWFlat(dim, params["M"], faiss.METRIC_INNER_PRODUCT)
+            graph.hnsw.efConstruction = params["efConstruction"]
+            return cls(graph, params)
         index = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), dim, params["nlist"], faiss.METRIC_INNER_PRODUCT)
         if vectors is None or len(vectors) < params["nlist"]:
             raise ValueError(f"an ivf index of {params['nlist']} cells needs at least that many training vectors")
@@ -296,7 +317,7 @@ class FaissStore:
         return saved + sum(len(b) for b in self._added)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.params}
+        return {"kind": self.kind, "choice": CHOICE, **self.params}  # an opened store keeps what it was built under
 
     def ping(self) -> None:
         """Files memory-mapped in this process: always there."""
@@ -390,10 +411,10 @@ class FaissBackend:
     files: tuple[str, ...] = (FILE, SENTENCES, SENTENCE_OFFSETS, table.TEXTS, table.OFFSETS)
 
     def wanted(self, settings: Settings) -> dict[str, Any]:
-        return {"kind": self.kind}
+        return {"kind": self.kind, "choice": CHOICE}
 
     def location(self, described: dict[str, Any]) -> dict[str, Any]:
-        return {"kind": described.get("kind")}
+        return {"kind": described.get("kind"), "choice": described.get("choice")}
 
     def preflight(self, settings: Settings) -> None:
         """A folder of files: nothing to reach."""

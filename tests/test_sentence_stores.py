@@ -87,10 +87,11 @@ def test_bad_sentence_vectors_are_refused_before_anything_is_stored(kind: str, u
     assert store.count() == 0 and store.sentence_count() == 0
 
 
-@pytest.mark.parametrize("type_", ["flat", "ivf"])
+@pytest.mark.parametrize("type_", ["flat", "hnsw", "ivf"])
 def test_faiss_saves_and_opens_them_memory_mapped(tmp_path, data, type_: str) -> None:
     vectors, passages, sentences = data
-    store = FaissStore.create(DIM, N, vectors=vectors, flat_max=10**9 if type_ == "flat" else 0)
+    store = FaissStore.create(DIM, N, vectors=vectors, flat_max=10**9 if type_ == "flat" else 0,
+                              hnsw_max=0 if type_ == "ivf" else 10**9)
     store.add(np.arange(N), vectors, passages, sentences)
     store.save(tmp_path)
     matrix = SentenceMatrix.open(tmp_path, N, DIM)

@@ -14,7 +14,7 @@ from bot.build import build
 from bot.index import load
 from bot.passages import OFFSETS, TEXTS, PassageTable, write
 from bot.schema import Passage
-from bot.store import FLAT_MAX, FaissStore, choose
+from bot.store import CHOICE, FLAT_MAX, HNSW, HNSW_MAX, FaissStore, choose
 
 
 def unit(n: int, dim: int = 16, seed: int = 0) -> np.ndarray:
@@ -26,28 +26,35 @@ def passages(n: int, docs: int = 7) -> list[Passage]:
             for i in range(n)]
 
 
-def test_choose_is_exact_up_to_the_threshold_then_ivf():
+def test_choose_is_exact_up_to_the_threshold_then_a_graph_then_ivf():
     assert choose(FLAT_MAX) == {"type": "flat"}
-    big = choose(FLAT_MAX + 1)
+    assert choose(FLAT_MAX + 1) == choose(HNSW_MAX) == {"type": "hnsw", **HNSW}
+    big = choose(HNSW_MAX + 1)
     assert big["type"] == "ivf" and big["nlist"] & (big["nlist"] - 1) == 0 and 16 <= big["nprobe"] <= big["nlist"]
     million = choose(1_000_000)
     assert million["nlist"] == 4096 and million["nprobe"] == 512
 
 
+#: (flat_max, hnsw_max) that force each kind of index whatever the number of vectors
+FORCE = {"flat": (10**9, 10**9), "hnsw": (0, 10**9), "ivf": (0, 0)}
+
+
 def make(kind: str, x: np.ndarray) -> FaissStore:
-    flat_max = 10**9 if kind == "flat" else 0
-    store = FaissStore.create(x.shape[1], len(x), vectors=x, flat_max=flat_max)
+    flat_max, hnsw_max = FORCE[kind]
+    store = FaissStore.create(x.shape[1], len(x), vectors=x, flat_max=flat_max, hnsw_max=hnsw_max)
     store.add(np.arange(len(x)), x, passages(len(x)))
     return store
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_search_matches_brute_force(kind):
     x, q = unit(2000), unit(20, seed=1)
     store = make(kind, x)
     assert store.describe()["type"] == kind and store.count() == 2000
     if kind == "ivf":
         store.index.nprobe = store.params["nlist"]  # every cell visited: exact
+    if kind == "hnsw":
+        store.index.hnsw.efSearch = 2000  # every vector kept while walking the graph: exact
     for v in q:
         ids, scores = store.search(v, 10)
         expected = np.argsort(-(x @ v), kind="stable")[:10]
@@ -57,19 +64,20 @@ def test_search_matches_brute_force(kind):
     np.testing.assert_allclose(store.vectors([5, 3, 1999]), x[[5, 3, 1999]], atol=1e-6)
 
 
-def test_ivf_with_shipped_parameters_finds_most_true_neighbours():
+@pytest.mark.parametrize("kind", ["hnsw", "ivf"])
+def test_approximate_indexes_with_shipped_parameters_find_most_true_neighbours(kind):
     # texts form topics: 100 topic centres, passages scattered around them (on structureless
     # random vectors every index is poor); queries near a passage, as a question is near its answer
     centres = unit(100, dim=32, seed=4)
     x = centres[np.arange(10_000) % 100] + 0.5 * unit(10_000, dim=32, seed=5)
     x /= np.linalg.norm(x, axis=1, keepdims=True)
     q = x[:50] + 0.3 * unit(50, dim=32, seed=2)
-    store = make("ivf", x)
+    store = make(kind, x)
     recall = np.mean([len(set(store.search(v, 10)[0]) & set(np.argsort(-(x @ v))[:10].tolist())) / 10 for v in q])
     assert recall >= 0.9
 
 
-@pytest.mark.parametrize("kind", ["flat", "ivf"])
+@pytest.mark.parametrize("kind", ["flat", "hnsw", "ivf"])
 def test_save_and_open_memory_mapped_round_trip(tmp_path, kind):
     x = unit(1500)
     store = make(kind, x)
@@ -89,7 +97,7 @@ def test_ids_must_continue_the_rows():
 
 def test_ivf_without_enough_training_vectors_says_so():
     with pytest.raises(ValueError, match="training vectors"):
-        FaissStore.create(8, 10, vectors=unit(3, dim=8), flat_max=0)
+        FaissStore.create(8, 10, vectors=unit(3, dim=8), flat_max=0, hnsw_max=0)
 
 
 def test_passage_table_round_trip_and_random_access(tmp_path):
@@ -123,7 +131,7 @@ def test_empty_passage_table(tmp_path):
 def test_index_records_its_store_and_serves_passages_on_demand(settings, fake):
     build(settings, fake)
     index = load(settings.index, embedder=fake, settings=settings)
-    assert index.manifest["store"] == {"kind": "faiss", "type": "flat"}
+    assert index.manifest["store"] == {"kind": "faiss", "choice": CHOICE, "type": "flat"}
     assert isinstance(index.passages, PassageTable)
     assert index.titles == ("Facts About Klonopin Addiction Treatment",)
     assert [s for _, sections in index.outline for s in sections] == list(dict.fromkeys(p.section for p in index.passages))
