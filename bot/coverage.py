@@ -113,9 +113,9 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     stock = held(about(topic, hits))
     own = titled(question, [*hits, *found])
     close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)])
-    unheld = [i for i, w in enumerate(spelled) if (s := set(bm25_tokens([w])[0])) and not s <= stock
+    unheld = [i for i, w in enumerate(spelled) if (s := _stems(w)) and not s <= stock
               and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
-              and not any(set(bm25_tokens([other])[0]) <= stock for other in synonyms(w))]
+              and not any(_stems(other) <= stock for other in synonyms(w))]
     asks = aspects(question) - GENERAL
     naming = {i: aspects(spelled[i]) - GENERAL for i in unheld} if asks else {}
     # the passages are searched only for the aspects asked or named by an unheld word, and only when one is asked
@@ -148,7 +148,7 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     """The question's words naming each aspect it asks about (diagnosis, outlook, treatment...:
     `query.aspects`, the overview aside) that none of `hits` meets (`met`: none is under a
     heading of that aspect or uses its words: "How is it diagnosed?" against passages that never
-    say diagnosis, test or exam), unless a duration or a number is asked ("how many people") and
+    say diagnosis, test or exam), unless a duration or a count is asked ("how many people") and
     one of them holds one. Aspects named by the same words are one question read two ways ("how do
     I know if he is addicted": symptoms or diagnosis): met when either is."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
@@ -194,13 +194,12 @@ def answers(kind: str, text: str) -> bool:
 
 
 def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
-    """The hits from documents about the topic: the first hit's document (`titled`), and any other
-    whose title holds every topic word. A page on another condition that happens to use the asked
-    word ("Outlook" of Wallenberg's syndrome under a question on another syndrome's outlook) does
-    not cover it for this topic."""
-    stems = set(bm25_tokens([topic])[0])
-    return [h for h in hits if h.passage.doc == hits[0].passage.doc
-            or (stems and stems <= set(bm25_tokens([h.passage.title])[0]))]
+    """The hits from documents about the topic: the first hit's document (the caller puts first
+    the page it reads the topic from), and any other whose title holds every topic word. A page
+    on another condition that happens to use the asked word ("Outlook" of Wallenberg's syndrome
+    under a question on another syndrome's outlook) does not cover it for this topic."""
+    stems = _stems(topic)
+    return [h for h in hits if h.passage.doc == hits[0].passage.doc or (stems and stems <= _stems(h.passage.title))]
 
 
 def without(question: str, word: str) -> str:

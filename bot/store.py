@@ -201,7 +201,7 @@ class FaissStore:
         drawn at random (seed 0)."""
         import faiss
 
-        params = choose(n, flat_max=flat_max, hnsw_max=hnsw_max)
+        params = {**choose(n, flat_max=flat_max, hnsw_max=hnsw_max), "choice": CHOICE}
         faiss.omp_set_num_threads(os.cpu_count() or 1)  # training and adding use every core
         if params["type"] == "flat":
             return cls(faiss.IndexFlatIP(dim), params)
@@ -317,7 +317,7 @@ class FaissStore:
         return saved + sum(len(b) for b in self._added)
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": self.kind, "choice": CHOICE, **self.params}  # an opened store keeps what it was built under
+        return {"kind": self.kind, **self.params}  # an opened store: what it was built under (no "choice": an older rule)
 
     def ping(self) -> None:
         """Files memory-mapped in this process: always there."""
