@@ -8,9 +8,11 @@ Every question is asked with the check off, and `Bot.coverage` records its signa
 bot/coverage.py): the question's length, the words the quoted passages' documents never use and
 how common each is in everyday English, the question's best cosine with a quoted sentence, and
 how that changes when each missing word is taken out, and when all are (at each specificity).
-`coverage.declines` is then evaluated on a grid of its six settings: longest question checked
+`coverage.declines` is then evaluated on a grid of its eight settings: longest question checked
 (words), specificity (Zipf), gain, sentence cosine, longest question the sentence cosine is
-checked in, and longest question checked for an unmet aspect (words; `coverage.unmet`).
+checked in, longest question checked for an unmet aspect (words; `coverage.unmet`), and longest
+question declined when the quoted passages use none of its asking words rarer than a Zipf
+frequency (`coverage.unquoted`), with that frequency: millions of points, scored by broadcasting.
 
 Sets that must be answered: the seed questions (../shared/eval/seed), the lay rewordings of
 questions the seed document answers (benchmarks/data/seed_answerable_lay.jsonl, and the answerable
@@ -32,7 +34,6 @@ coverage.json and coverage.png (the trade-off).
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 from dataclasses import dataclass, replace
@@ -45,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
-from bot.coverage import declines, named  # noqa: E402
+from bot.coverage import declines, named, unquoted  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 
@@ -54,8 +55,16 @@ GAINS = (-0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1,
 SENTENCES = (0.0, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65)  # 0: the sentence cosine never decides
 LENGTHS = (10, 12, 15, 20, 25, 30, 999)
 ASPECT_LENGTHS = (0, 8, 10, 12, 15, 20, 30, 999)  # 0: the aspect part never decides
+QUOTED_ZIPF = (5.0, 5.5, 6.0, 9.0)  # 9: every asking word counts
+#: (longest question, Zipf) of the unquoted part; (0, ...): it never decides
+QUOTED = [(0, 5.5)] + [(n, z) for n in (10, 12, 15, 20, 25, 30, 999) for z in QUOTED_ZIPF]
 KEEP = 0.96
-Point = tuple[int, float, float, float, int, int]  # (max words, Zipf, gain, sentence, sentence words, aspect words)
+#: (max words, Zipf, gain, sentence, sentence words, aspect words, quoted words, quoted Zipf)
+Point = tuple[int, float, float, float, int, int, int, float]
+SETTINGS = ("max_words", "specificity", "gain", "sentence", "sentence_words", "aspect_words", "quoted_words",
+            "quoted_specificity")
+#: the grid's axes, in the order of a Point (the quoted pair is one axis: `QUOTED`)
+AXES = (LENGTHS, ZIPF, GAINS, SENTENCES, LENGTHS, ASPECT_LENGTHS, QUOTED)
 
 
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
@@ -80,6 +89,7 @@ class Signals:
     length: np.ndarray
     sentence: np.ndarray  # best sentence cosine (inf: no word was missing)
     unmet: np.ndarray  # some aspect asked is met by no quoted passage
+    unquoted: dict[float, np.ndarray]  # per Zipf: asking words rarer than it, none used by the quoted passages
     best_gain: dict[float, np.ndarray]  # per specificity: the largest gain of a word rarer than it (-inf: none)
     compared: dict[float, np.ndarray]  # per specificity: some missing word rarer than it
 
@@ -97,6 +107,7 @@ def arrays(rows: list[dict]) -> Signals:
             np.array([r["answered"] for r in rows], dtype=bool), np.array([r["found"].length for r in rows]),
             np.array([np.inf if r["found"].sentence is None else r["found"].sentence for r in rows]),
             np.array([bool(r["found"].unmet) for r in rows], dtype=bool),
+            {z: np.array([bool(unquoted(r["found"], z)) for r in rows], dtype=bool) for z in QUOTED_ZIPF},
             {z: np.array([best(r, z) for r in rows]) for z in ZIPF},
             {z: np.array([any(zz < z for zz in r["found"].zipf) for r in rows], dtype=bool) for z in ZIPF})
     return found
@@ -105,16 +116,17 @@ def arrays(rows: list[dict]) -> Signals:
 def answered(rows: list[dict], p: Point) -> np.ndarray:
     """Which of `rows` the bot answers with the check set at `p` (`coverage.declines`, on arrays;
     `main` checks the two agree at the chosen point)."""
-    words, z, g, s, sentence_words, aspect = p
+    words, z, g, s, sentence_words, aspect, quoted, zq = p
     a = arrays(rows)
     by_words = ((a.length <= words) & (a.best_gain[z] > g)) | ((a.length <= sentence_words) & a.compared[z] & (a.sentence < s))
-    return a.before & ~by_words & ~(a.unmet & (a.length <= aspect))
+    return a.before & ~by_words & ~(a.unmet & (a.length <= aspect)) & ~(a.unquoted[zq] & (a.length <= quoted))
 
 
 def answered_slowly(rows: list[dict], p: Point) -> np.ndarray:
-    words, z, g, s, sentence_words, aspect = p
+    words, z, g, s, sentence_words, aspect, quoted, zq = p
     return np.array([r["answered"] and not declines(r["found"], specific=z, gain=g, sentence=s, max_words=words,
-                                                    sentence_words=sentence_words, aspect_words=aspect) for r in rows])
+                                                    sentence_words=sentence_words, aspect_words=aspect,
+                                                    quoted_words=quoted, quoted_specific=zq) for r in rows])
 
 
 def share_right(rows: list[dict], p: Point, must_answer: bool) -> float:
@@ -122,22 +134,43 @@ def share_right(rows: list[dict], p: Point, must_answer: bool) -> float:
     return float(a if must_answer else 1 - a)
 
 
-GRID: list[Point] = list(itertools.product(LENGTHS, ZIPF, GAINS, SENTENCES, LENGTHS, ASPECT_LENGTHS))
+def shares(rows: list[dict], must_answer: bool) -> np.ndarray:
+    """The share of `rows` right at every point of the grid: an array with one axis per entry of
+    `AXES`, built by broadcasting the parts of `declines` (the grid has millions of points)."""
+    a = arrays(rows)
+    n = lambda x: np.asarray(x)[:, None]  # noqa: E731
+    length = a.length[None, :]
+    out = np.empty(tuple(len(axis) for axis in AXES), dtype=np.float32)
+    aspect = ~(a.unmet[None, :] & (length <= n(ASPECT_LENGTHS)))  # (aspect, question)
+    for zi, z in enumerate(ZIPF):
+        by_gain = ~((length <= n(LENGTHS))[:, None, :] & (a.best_gain[z][None, :] > n(GAINS))[None, :, :])  # (words, gain, q)
+        by_sentence = ~((length <= n(LENGTHS))[None, :, :] & (a.compared[z] & (a.sentence[None, :] < n(SENTENCES)))[:, None, :])
+        # (words, gain, sentence, sentence words, aspect, q)
+        kept = (by_gain[:, :, None, None, None, :] & by_sentence[None, None, :, :, None, :] & aspect[None, None, None, None])
+        for ci, (words, zq) in enumerate(QUOTED):
+            answered = kept & (a.before & ~(a.unquoted[zq] & (a.length <= words)))
+            right = answered.mean(axis=-1, dtype=np.float32)
+            out[:, zi, :, :, :, :, ci] = right if must_answer else 1 - right
+    return out
 
 
-def choose(answerable: dict[str, list[dict]], unanswerable: dict[str, list[dict]]) -> Point:
-    """The point declining the most of the near-topic sets (mean) with every answerable set >= KEEP
-    answered; among equals, the one checking the fewest questions and words (the simplest)."""
-    near = {k: v for k, v in unanswerable.items() if "near" in k} or unanswerable
-    best, pick = -1.0, None
-    for p in GRID:
-        if all(share_right(rows, p, True) >= KEEP for rows in answerable.values()):
-            declined = float(np.mean([share_right(rows, p, False) for rows in near.values()]))
-            if declined > best + 1e-9:
-                best, pick = declined, p
-    if pick is None:
+def point(flat: int) -> Point:
+    """The grid point at a flat index of a `shares` array."""
+    idx = np.unravel_index(flat, tuple(len(axis) for axis in AXES))
+    w, z, g, s, sw, asp, (qw, qz) = (axis[i] for axis, i in zip(AXES, idx))
+    return (w, z, g, s, sw, asp, qw, qz)
+
+
+def choose(answerable: dict[str, np.ndarray], unanswerable: dict[str, np.ndarray]) -> Point:
+    """The point declining the most of the near-topic sets (mean of their `shares`) with every
+    answerable set >= KEEP answered; among equals, the first in the grid's order, the one checking
+    the fewest questions and words (the simplest: each part off or short first)."""
+    near = [v for k, v in unanswerable.items() if "near" in k] or list(unanswerable.values())
+    feasible = np.logical_and.reduce([v >= KEEP for v in answerable.values()])
+    if not feasible.any():
         raise SystemExit(f"no setting of the grid keeps every answerable set >= {KEEP} answered: widen the grid")
-    return pick
+    declined = np.where(feasible, np.round(np.mean(near, axis=0), 9), -1.0)
+    return point(int(np.argmax(declined)))  # argmax keeps the first of equals
 
 
 def questions(path: Path) -> list[str]:
@@ -185,14 +218,16 @@ def main() -> None:
     reported = {f"written apart, {kind} (reported only)": (signals(bots["seed"], [q["question"] for q in fresh
                                                                           if q["answerable"] == must]), must)
                 for kind, must in (("answerable", True), ("near topic", False))} if fresh else {}
-    chosen = choose(answerable, unanswerable)
+    grid_a = {name: shares(rows, True) for name, rows in answerable.items()}
+    grid_u = {name: shares(rows, False) for name, rows in unanswerable.items()}
+    chosen = choose(grid_a, grid_u)
     for rows in [*answerable.values(), *unanswerable.values()]:
         assert (answered(rows, chosen) == answered_slowly(rows, chosen)).all(), "grid arrays disagree with coverage.declines"
     everything = {**{k: (v, True) for k, v in answerable.items()}, **{k: (v, False) for k, v in unanswerable.items()}}
     held_out = {}
     for name, (rows, must_answer) in everything.items():
-        others_a = {k: v for k, v in answerable.items() if k != name}
-        others_u = {k: v for k, v in unanswerable.items() if k != name} or unanswerable
+        others_a = {k: v for k, v in grid_a.items() if k != name}
+        others_u = {k: v for k, v in grid_u.items() if k != name} or grid_u
         held_out[name] = share_right(rows, choose(others_a, others_u), must_answer)
     for name, (rows, must_answer) in reported.items():
         held_out[name] = share_right(rows, chosen, must_answer)
@@ -202,19 +237,20 @@ def main() -> None:
         table.append({"set": name, "questions": len(rows), "must": "answer" if must_answer else "decline",
                       "right_before": before if must_answer else 1 - before,
                       "right_after": share_right(rows, chosen, must_answer), "right_held_out": held_out[name]})
-    near = {k: v for k, v in unanswerable.items() if "near" in k}
-    curve = {str(aspect): frontier([(float(np.mean([share_right(r, p, True) for r in answerable.values()])),
-                                     float(np.mean([share_right(r, p, False) for r in near.values()])))
-                                    for p in GRID if p[5] == aspect]) for aspect in ASPECT_LENGTHS}
+    mean_a = np.mean(list(grid_a.values()), axis=0)
+    mean_n = np.mean([v for k, v in grid_u.items() if "near" in k], axis=0)
+    curve = {str(aspect): frontier(list(zip(np.round(mean_a[:, :, :, :, :, i].ravel(), 4).tolist(),
+                                            np.round(mean_n[:, :, :, :, :, i].ravel(), 4).tolist())))
+             for i, aspect in enumerate(ASPECT_LENGTHS)}
     def asked(r: dict) -> str:
         return named(r["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
-                     sentence_words=chosen[4])
+                     sentence_words=chosen[4], quoted_specific=chosen[7])
 
     def flipped(sets: dict[str, list[dict]]) -> list[dict]:
         return [{"question": r["question"], "asked": asked(r)} for rows in sets.values()
                 for r, kept in zip(rows, answered(rows, chosen)) if r["answered"] and not kept][:40]
 
-    result = {"chosen": dict(zip(("max_words", "specificity", "gain", "sentence", "sentence_words", "aspect_words"), chosen)),
+    result = {"chosen": dict(zip(SETTINGS, chosen)),
               "table": table,
               "curve": curve, "declined_examples": flipped(unanswerable), "answerable_declined": flipped(answerable)}
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -241,10 +277,15 @@ def markdown(result: dict) -> str:
              f"{c['sentence_words']} words) no quoted sentence reaches a cosine of {c['sentence']}; and in a question of "
              f"at most {c['aspect_words']} words, when it asks an aspect (diagnosis, "
              f"outlook, treatment...) that no quoted passage about the topic meets by its heading, its words or (for "
-             f"\"how long\" and \"how many\") the kind of answer (BOT_COVERAGE_MAX_WORDS={c['max_words']}, "
+             f"\"how long\" and \"how many\") the kind of answer; "
+             + (f"and in a question of at most {c['quoted_words']} words, when the quoted passages use none of its "
+                f"asking words rarer than Zipf {c['quoted_specificity']} (nothing but its topic and everyday words) "
+                if c["quoted_words"] else "the quoted-words part is off ")
+             + f"(BOT_COVERAGE_MAX_WORDS={c['max_words']}, "
              f"BOT_COVERAGE_SPECIFICITY={c['specificity']}, BOT_COVERAGE_GAIN={c['gain']}, "
              f"BOT_COVERAGE_SENTENCE={c['sentence']}, BOT_COVERAGE_SENTENCE_WORDS={c['sentence_words']}, "
-             f"BOT_COVERAGE_ASPECT_WORDS={c['aspect_words']}).", "",
+             f"BOT_COVERAGE_ASPECT_WORDS={c['aspect_words']}, BOT_COVERAGE_QUOTED_WORDS={c['quoted_words']}, "
+             f"BOT_COVERAGE_QUOTED_SPECIFICITY={c['quoted_specificity']}).", "",
              "| set | questions | must be | right before (min_score only) | right with the check | "
              "right, settings chosen without this set |", "|---|---:|---|---:|---:|---:|"]
     for r in result["table"]:

@@ -70,7 +70,7 @@ class Settings:
     #: keeps 99% of every answerable question set answered)
     min_score: float = 0.44
     # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
-    # six settings chosen together on every public question set by benchmarks/coverage.py.
+    # eight settings chosen together on every public question set by benchmarks/coverage.py.
     #: longest question (in words) the check looks at for missing words: longer messages are stories;
     #: 0 turns the whole check off
     coverage_max_words: int = 15
@@ -86,6 +86,10 @@ class Settings:
     #: longest question (in words) in which an aspect asked (diagnosis, outlook, treatment...) that no
     #: quoted passage meets, by its heading or its words, is declined; 0 turns this part off
     coverage_aspect_words: int = 15
+    #: longest question (in words) declined when the quoted passages use none of its asking words
+    #: rarer than `coverage_quoted_specificity` (nothing but its topic and everyday words); 0 turns this part off
+    coverage_quoted_words: int = 0
+    coverage_quoted_specificity: float = 5.5
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

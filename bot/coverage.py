@@ -31,12 +31,19 @@ when no quoted passage about the topic is under a heading of that aspect (`query
 help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
 "how many") holds a duration or a count (not any number: "Trisomy 17" counts nothing), a
 question of at most `aspect_words` words is declined. The topic the aspect must be met for is
-named by the title of its own page, which need not be the first found (`titled`). The six
-settings are chosen on every public question set by benchmarks/coverage.py.
+named by the title of its own page, which need not be the first found (`titled`).
+
+What the **quotes themselves** say is checked last (`unquoted`): a question whose asking words
+rarer than `quoted_specific` ("flying", "plane") none of the quoted passages uses, in their text
+or heading, in any form, as a synonym or by meeting the aspect the word names, gets quotes that
+share nothing with it but the topic and everyday words, however close they read, and whichever
+of its words the documents use elsewhere. Only a question of at most `quoted_words` words: in a story, the words
+that ask are few among many that only tell.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
-pulled away most, or the words that asked the aspect: "diagnosed").
+pulled away most, or the words that asked the aspect: "diagnosed", or the rarest word the quotes
+lack). The eight settings are chosen on every public question set by benchmarks/coverage.py.
 
 Left out: negation and comparisons ("Klonopin or Xanax?"); a message holding several questions
 is split before (`dialogue.questions`).
@@ -75,6 +82,10 @@ class Coverage:
     #: (specificity, gain) pairs: that best cosine with every missing word rarer than the specificity
     #: taken out at once, minus `sentence` ("pregnant... birth defects": each alone still leaves the other)
     joint: tuple[tuple[float, float], ...] = ()
+    #: per word of the rest that asks something (not a frame word: "my mom", "happens"): its index in
+    #: `words`, its Zipf frequency, and whether the quoted passages themselves use it (their text or
+    #: heading, a synonym, or the aspect it names: "treated" under a Treatment heading)
+    quoted: tuple[tuple[int, float, bool], ...] = ()
 
 
 def split(question: str, title: str) -> tuple[str, str]:
@@ -94,7 +105,8 @@ def split(question: str, title: str) -> tuple[str, str]:
 Held = Callable[[Sequence[Hit]], frozenset[str]]
 
 
-def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] = ()) -> Coverage:
+def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] = (),
+          terms: Callable[[Hit], frozenset[str]] | None = None) -> Coverage:
     """The question's topic, its rest, and the rest's words the documents of the quoted `hits`
     that are about the topic (`about`) never use, nor any synonym of, but for words that only
     frame a question ("happens", "normal", "my mom": `dialogue.FRAME_WORDS`) (`held` gives
@@ -103,7 +115,8 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     aspects asked that no passage about the topic meets, among the quoted `hits` and the others
     `found` close enough to quote (an outlook section fourth in line still holds the outlook).
     For the aspects the topic is read from the page whose title names the most of the question
-    (`titled`), so another page's heading first in line does not stand in for the asked one."""
+    (`titled`), so another page's heading first in line does not stand in for the asked one.
+    `terms` gives a quoted passage's stems (`Retriever.passage_terms`: analysed once, when ranked)."""
     if not hits:
         return Coverage("", question)
     question = _MARKUP.sub(" ", question)  # markup someone pasted is not what they ask about
@@ -113,16 +126,32 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     stock = held(about(topic, hits))
     own = titled(question, [*hits, *found])
     close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)])
-    unheld = [i for i, w in enumerate(spelled) if (s := _stems(w)) and not s <= stock
-              and re.sub(r"['’]s$", "", w) not in FRAME_WORDS  # "son's" as "son"
-              and not any(_stems(other) <= stock for other in synonyms(w))]
+    asking = [i for i, w in enumerate(spelled) if _stems(w) and re.sub(r"['’]s$", "", w) not in FRAME_WORDS]  # "son's"
+    unheld = [i for i in asking if not uses(spelled[i], stock)]
     asks = aspects(question) - GENERAL
     naming = {i: aspects(spelled[i]) - GENERAL for i in unheld} if asks else {}
     # the passages are searched only for the aspects asked or named by an unheld word, and only when one is asked
     meets = met(close, asks.union(*naming.values())) if asks else frozenset()
     missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
-                    len(_WORD.findall(question)), unmet=unmet(question, close, meets))
+                    len(_WORD.findall(question)), unmet=unmet(question, close, meets),
+                    quoted=quoting(spelled, asking, hits, terms))
+
+
+def uses(word: str, stock: frozenset[str]) -> bool:
+    """Text whose stems are `stock` uses `word`: in any form, or as one of its synonyms."""
+    return _stems(word) <= stock or any((s := _stems(other)) and s <= stock for other in synonyms(word))
+
+
+def quoting(spelled: Sequence[str], asking: Sequence[int], hits: Sequence[Hit],
+            terms: Callable[[Hit], frozenset[str]] | None = None) -> tuple[tuple[int, float, bool], ...]:
+    """For each asking word (by index): its Zipf frequency and whether the quoted `hits` use it, in
+    their text (stems by `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`)."""
+    terms = terms or (lambda h: _stems(h.passage.text))
+    stock = frozenset().union(*(terms(h) | _stems(h.passage.section) for h in hits))
+    named = {i: aspects(spelled[i]) - GENERAL for i in asking}
+    meets = met(hits, frozenset().union(*named.values())) if any(named.values()) else frozenset()
+    return tuple((i, _zipf(spelled[i]), uses(spelled[i], stock) or bool(named[i] and named[i] <= meets)) for i in asking)
 
 
 #: what any passage about a topic tells in part (what it is): never an unmet aspect
@@ -208,13 +237,18 @@ def without(question: str, word: str) -> str:
 
 
 def declines(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
-             sentence_words: int | None = None, aspect_words: int = 0) -> bool:
+             sentence_words: int | None = None, aspect_words: int = 0, quoted_words: int = 0,
+             quoted_specific: float | None = None) -> bool:
     """Topic covered, what is asked not: in a question of at most `aspect_words` words, an aspect
-    no quoted passage meets (`unmet`); with a missing word rarer than `specific`, in a question
+    no quoted passage meets (`unmet`); in one of at most `quoted_words`, asking words rarer than
+    `quoted_specific` (`specific` when None) none of which the quoted passages use (`unquoted`);
+    with a missing word rarer than `specific`, in a question
     of at most `max_words` words, one whose removal (or all of theirs at once: `joint`) brings the
     question closer to the passages' best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
     None), no sentence closer than `sentence` (a long story meets any one sentence less closely)."""
     if found.unmet and found.length <= aspect_words:
+        return True
+    if found.length <= quoted_words and unquoted(found, specific if quoted_specific is None else quoted_specific):
         return True
     compared = [g for z, g in zip(found.zipf, found.gains) if z < specific]
     if not compared or found.sentence is None:
@@ -225,17 +259,46 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
             or (found.length <= sentence_words and found.sentence < sentence))
 
 
+def unquoted(found: Coverage, specific: float) -> tuple[int, ...]:
+    """The asking words rarer than `specific` (by index in `words`), when the quoted passages use
+    none of them: the quotes share nothing with the question beside its topic and its everyday
+    words ("is it ok to take Klonopin before flying on a plane"). Empty when they use one."""
+    rare = [(i, held) for i, z, held in found.quoted if z < specific]
+    return () if any(held for _, held in rare) else tuple(i for i, _ in rare)
+
+
 def named(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
-          sentence_words: int | None = None) -> str:
+          sentence_words: int | None = None, quoted_specific: float | None = None) -> str:
     """What a declined question's "not about ..." names: its missing words (`asked`) when they
     decline it, since "pregnancy" says more than "treated", or the whole words of the unmet aspect
-    they are part of ("life expectancy", not "expectancy"); else the words of its unmet aspect."""
+    they are part of ("life expectancy", not "expectancy"); else the words of its unmet aspect (or the
+    quotes' unused words around them: "driving test"); else the rarest asking word the quotes do not
+    use (one the documents never use first), with its rare neighbours ("flying")."""
     if declines(found, specific=specific, gain=gain, sentence=sentence, max_words=max_words,
                 sentence_words=sentence_words):
         words = asked(found, specific, gain)
         return next((phrase for phrase in found.unmet if words and set(words.lower().split()) <= set(phrase.lower().split())),
                     words)
-    return found.unmet[0] if found.unmet else ""
+    rare = {i: z for i, z, _ in found.quoted if i in unquoted(found, specific if quoted_specific is None else quoted_specific)}
+    # a word the documents never use at all first: "dose" may be elsewhere in them, "flying" is not
+    words = _around(found.words, rare, min(rare, key=lambda i: (i not in found.missing, rare[i], i))) if rare else ""
+    if found.unmet:  # the aspect's words, or the quotes' unused words around them ("driving test", not "test")
+        return words if words and set(found.unmet[0].lower().split()) < set(words.lower().split()) else found.unmet[0]
+    return words
+
+
+def _around(words: Sequence[str], rare: dict[int, float], center: int, most: int = 3) -> str:
+    """The word at `center` with its neighbours among `rare` (indices of `words`), at most `most`
+    words in a row, each stem once ("birth defects", "grapefruit juice")."""
+    lo = hi = center
+    while lo - 1 in rare and hi - lo + 1 < most:
+        lo -= 1
+    while hi + 1 in rare and hi - lo + 1 < most:
+        hi += 1
+    named: dict[tuple[str, ...], str] = {}
+    for word in words[lo:hi + 1]:
+        named.setdefault(tuple(bm25_tokens([word])[0]), word)
+    return " ".join(named.values())
 
 
 def asked(found: Coverage, specific: float, gain: float = float("inf"), most: int = 3) -> str:
@@ -247,15 +310,7 @@ def asked(found: Coverage, specific: float, gain: float = float("inf"), most: in
     if not compared:
         return ""
     center = min([i for i, (_, g) in compared.items() if g > gain] or compared, key=lambda i: (compared[i][0], i))
-    lo = hi = center
-    while lo - 1 in compared and hi - lo + 1 < most:
-        lo -= 1
-    while hi + 1 in compared and hi - lo + 1 < most:
-        hi += 1
-    named: dict[tuple[str, ...], str] = {}
-    for word in found.words[lo:hi + 1]:
-        named.setdefault(tuple(bm25_tokens([word])[0]), word)
-    return " ".join(named.values())
+    return _around(found.words, {i: z for i, (z, _) in compared.items()}, center, most)
 
 
 #: a word rarer than this (Zipf) one letter away from an everyday word is read as its misspelling

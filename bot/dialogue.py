@@ -57,7 +57,8 @@ _ASPECT = set(
 )
 # words that say what kind of answer is wanted (a duration, a verdict), neither topic nor aspect
 _GENERIC = set("long last lasts take takes work works help helps happen happens common often safe dangerous "
-               "bad serious normal mean means advice suggestion suggestions".split())
+               "bad serious normal mean means advice suggestion suggestions "
+               "kind kinds sort sorts type types way ways thing things".split())  # "what kind of", "ways to"
 # the people a question mentions: who asks or for whom ("my mom", "someone"), not what is asked
 # (age words such as "child" or "baby" are left out: a child's dose is a concept of its own)
 _PEOPLE = set("someone somebody anyone anybody everyone everybody person persons people ppl folks guy guys man men "

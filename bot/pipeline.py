@@ -120,7 +120,7 @@ class Bot:
         variants embedded in one call, compared with the stored sentence vectors)."""
         close = [h for h in hits if h.relevance >= self.settings.min_score]
         quoted = close[: self.settings.top_k]
-        found = coverage.check(searched, quoted, self._held, close[self.settings.top_k:])
+        found = coverage.check(searched, quoted, self._held, close[self.settings.top_k:], self.retriever.passage_terms)
         compared = [found.words[i] for i, z in zip(found.missing, found.zipf) if z < self.settings.coverage_specificity]
         if not compared:
             return found
@@ -173,9 +173,10 @@ class Bot:
         found = self.coverage(searched, hits)
         by_words = dict(specific=s.coverage_specificity, gain=s.coverage_gain, sentence=s.coverage_sentence,
                         max_words=s.coverage_max_words, sentence_words=s.coverage_sentence_words)
-        if not coverage.declines(found, **by_words, aspect_words=s.coverage_aspect_words):
+        if not coverage.declines(found, **by_words, aspect_words=s.coverage_aspect_words,
+                                 quoted_words=s.coverage_quoted_words, quoted_specific=s.coverage_quoted_specificity):
             return None
-        asked = coverage.named(found, **by_words)
+        asked = coverage.named(found, **by_words, quoted_specific=s.coverage_quoted_specificity)
         topic = found.topic or hits[0].passage.title
         if translated_from is not None:  # name them in the question's language when the glossary can
             back = {english: word for word, english in sorted(translated_from.glossary.items(), reverse=True)}

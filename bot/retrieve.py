@@ -64,6 +64,10 @@ class Retriever:
         # the passages popular questions keep hitting are analysed once
         self._sentence_terms = lru_cache(maxsize=8192)(lambda pid, passage: sentence_terms(passage))
 
+    def passage_terms(self, hit: Hit) -> frozenset[str]:
+        """The analysed terms of a found passage's text, from the sentences ranking analysed."""
+        return frozenset().union(*self._sentence_terms(hit.pid, hit.passage))
+
     def search(self, query: Query, query_vector: np.ndarray, *, k: int, mode: Mode = "hybrid") -> list[Hit]:
         """The `k` best passages for `query`, whose embedding is `query_vector` (shape (dim,))."""
         n = min(self.settings.candidates, len(self.index.passages))

@@ -13,7 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, asked, check, declines, everyday, met, named, split, unmet, without
+from bot.coverage import Coverage, _zipf, asked, check, declines, everyday, met, named, split, unmet, unquoted, without
 from bot.query import OVERVIEW, section_aspects
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
@@ -181,6 +181,35 @@ def test_an_unmet_aspect_declines_only_a_question_short_enough():
     assert declines(found, **rule, aspect_words=5) and not declines(found, **rule, aspect_words=4)
     assert not declines(found, **rule)  # the aspect part off
     assert not declines(replace(found, unmet=()), **rule, aspect_words=99)
+
+
+def test_the_quoted_passages_are_checked_for_each_asking_word_by_stem_synonym_and_aspect():
+    quoted = [hit("Stopping suddenly is dangerous; doctors taper the dose.", section="Treatment"),
+              hit("Benzodiazepines such as Klonopin are habit forming.", section="Risks")]
+    found = check("my mom wants to stop her benzos, how is that treated before flying", quoted, lambda hits: frozenset())
+    used = {found.words[i]: held for i, _, held in found.quoted}
+    # "my mom" frames the question; "stop" meets "Stopping", "benzos" its synonym, "treated" the
+    # Treatment heading; "wants" and "flying" are in neither passage
+    assert used == {"wants": False, "stop": True, "benzos": True, "treated": True, "flying": False}
+    assert all(z == pytest.approx(_zipf(found.words[i].lower())) for i, z, _ in found.quoted)
+
+
+def test_declines_when_the_quotes_use_none_of_the_rare_asking_words():
+    words = ("is", "it", "ok", "before", "flying", "on", "a", "plane")
+    cov = Coverage("Klonopin", " ".join(words), words, length=10, quoted=((2, 5.9, False), (4, 4.7, False), (7, 4.7, False)))
+    rule = dict(specific=5.5, gain=0.05, sentence=0.65, max_words=15)
+    assert unquoted(cov, 5.5) == (4, 7) and unquoted(cov, 6.0) == (2, 4, 7)
+    assert declines(cov, **rule, quoted_words=10) and not declines(cov, **rule, quoted_words=9)  # a longer story is not
+    assert not declines(cov, **rule)  # the part off
+    assert named(cov, **rule) == "flying" and named(cov, **rule, quoted_specific=4.0) == ""  # the rarest, first of equals
+    one_used = replace(cov, quoted=((2, 5.9, False), (4, 4.7, True), (7, 4.7, False)))
+    assert unquoted(one_used, 5.5) == () and not declines(one_used, **rule, quoted_words=99)
+    common_only = replace(cov, quoted=((2, 5.9, False),))
+    assert unquoted(common_only, 5.5) == () and unquoted(common_only, 9.0) == (2,)  # an everyday word alone never decides
+    near = replace(cov, words=("crushed", "in", "cold", "applesauce"), quoted=((0, 3.2, False), (2, 5.2, False), (3, 2.1, False)))
+    assert named(near, **rule) == "cold applesauce" and named(near, **rule, quoted_specific=5.0) == "applesauce"
+    elsewhere = replace(cov, missing=(7,), zipf=(4.7,), gains=(float("nan"),), quoted=((4, 4.1, False), (7, 4.7, False)))
+    assert named(elsewhere, **rule) == "plane"  # "flying" is rarer, but the documents use it elsewhere
 
 
 def test_without_takes_out_whole_words_only():
