@@ -318,7 +318,7 @@ def plot(curve: dict, chosen: Point, table: list[dict]) -> None:
     ax.axhline(KEEP, color="grey", ls=":", lw=1)
     ax.set_xlabel("near-topic questions declined (mean of the sets)")
     ax.set_ylabel("answerable questions answered (mean of the sets)")
-    ax.set_title("Coverage check: the trade-off, by longest question checked for aspects")
+    ax.set_title("Coverage check: the trade-off, by longest question checked for aspects", fontsize=10)
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     fig.savefig(RESULTS / "coverage.png", dpi=120)

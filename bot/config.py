@@ -78,7 +78,7 @@ class Settings:
     #: (Zipf frequency: 7 "the", 3 once in a million words)
     coverage_specificity: float = 5.5
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = 0.05
+    coverage_gain: float = 0.06
     #: ...or when no quoted sentence has at least this cosine with the question
     coverage_sentence: float = 0.65
     #: ...this last only in a question of at most this many words (a long story meets any one sentence less closely)
@@ -88,8 +88,8 @@ class Settings:
     coverage_aspect_words: int = 15
     #: longest question (in words) declined when the quoted passages use none of its asking words
     #: rarer than `coverage_quoted_specificity` (nothing but its topic and everyday words); 0 turns this part off
-    coverage_quoted_words: int = 0
-    coverage_quoted_specificity: float = 5.5
+    coverage_quoted_words: int = 12
+    coverage_quoted_specificity: float = 6.0
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000
     #: a corpus file larger than this (MB) is skipped with a warning naming it

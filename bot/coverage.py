@@ -37,8 +37,8 @@ What the **quotes themselves** say is checked last (`unquoted`): a question whos
 rarer than `quoted_specific` ("flying", "plane") none of the quoted passages uses, in their text
 or heading, in any form, as a synonym or by meeting the aspect the word names, gets quotes that
 share nothing with it but the topic and everyday words, however close they read, and whichever
-of its words the documents use elsewhere. Only a question of at most `quoted_words` words: in a story, the words
-that ask are few among many that only tell.
+of its words the documents use elsewhere. Only a question of at most `quoted_words` words: in a
+story, the words that ask are few among many that only tell.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
@@ -56,7 +56,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .dialogue import FRAME_WORDS
+from .dialogue import FRAME_FORMS, FRAME_WORDS
 from .query import OVERVIEW, aspect_words, aspects, expects, holds_answer_type, mentioned, section_aspects, synonyms
 from .schema import Hit
 from .text import bm25_tokens
@@ -126,7 +126,7 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     stock = held(about(topic, hits))
     own = titled(question, [*hits, *found])
     close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)])
-    asking = [i for i, w in enumerate(spelled) if _stems(w) and re.sub(r"['’]s$", "", w) not in FRAME_WORDS]  # "son's"
+    asking = [i for i, w in enumerate(spelled) if _stems(w) and not framing(w)]
     unheld = [i for i in asking if not uses(spelled[i], stock)]
     asks = aspects(question) - GENERAL
     naming = {i: aspects(spelled[i]) - GENERAL for i in unheld} if asks else {}
@@ -135,7 +135,18 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
                     len(_WORD.findall(question)), unmet=unmet(question, close, meets),
-                    quoted=quoting(spelled, asking, hits, terms))
+                    quoted=quoting(spelled, asking, hits, asks, terms))
+
+
+def framing(word: str) -> bool:
+    """`word` only frames a question: a frame word (`dialogue.FRAME_WORDS`; "son's" as "son"), or a
+    form of one that says what kind of answer is wanted ("safely", "working", "happened")."""
+    return re.sub(r"['’]s$", "", word) in FRAME_WORDS or _stems(word) <= _frame_stems()
+
+
+@lru_cache(maxsize=1)
+def _frame_stems() -> frozenset[str]:
+    return frozenset().union(*(_stems(w) for w in FRAME_FORMS))
 
 
 def uses(word: str, stock: frozenset[str]) -> bool:
@@ -143,14 +154,19 @@ def uses(word: str, stock: frozenset[str]) -> bool:
     return _stems(word) <= stock or any((s := _stems(other)) and s <= stock for other in synonyms(word))
 
 
-def quoting(spelled: Sequence[str], asking: Sequence[int], hits: Sequence[Hit],
+def quoting(spelled: Sequence[str], asking: Sequence[int], hits: Sequence[Hit], asks: frozenset[str] = frozenset(),
             terms: Callable[[Hit], frozenset[str]] | None = None) -> tuple[tuple[int, float, bool], ...]:
     """For each asking word (by index): its Zipf frequency and whether the quoted `hits` use it, in
-    their text (stems by `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`)."""
+    their text (stems by `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`);
+    every word counts as used when the quotes meet each aspect the question `asks` (a heading
+    answers what is asked whatever words it uses)."""
     terms = terms or (lambda h: _stems(h.passage.text))
     stock = frozenset().union(*(terms(h) | _stems(h.passage.section) for h in hits))
     named = {i: aspects(spelled[i]) - GENERAL for i in asking}
-    meets = met(hits, frozenset().union(*named.values())) if any(named.values()) else frozenset()
+    wanted = frozenset().union(asks, *named.values())
+    meets = met(hits, wanted) if wanted else frozenset()
+    if asks and asks <= meets:  # "how many people are affected" under "How common is it?": what is asked is met
+        return tuple((i, _zipf(spelled[i]), True) for i in asking)
     return tuple((i, _zipf(spelled[i]), uses(spelled[i], stock) or bool(named[i] and named[i] <= meets)) for i in asking)
 
 
@@ -242,9 +258,9 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     """Topic covered, what is asked not: in a question of at most `aspect_words` words, an aspect
     no quoted passage meets (`unmet`); in one of at most `quoted_words`, asking words rarer than
     `quoted_specific` (`specific` when None) none of which the quoted passages use (`unquoted`);
-    with a missing word rarer than `specific`, in a question
-    of at most `max_words` words, one whose removal (or all of theirs at once: `joint`) brings the
-    question closer to the passages' best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
+    with a missing word rarer than `specific`, in a question of at most `max_words` words, one
+    whose removal (or all of theirs at once: `joint`) brings the question closer to the passages'
+    best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
     None), no sentence closer than `sentence` (a long story meets any one sentence less closely)."""
     if found.unmet and found.length <= aspect_words:
         return True

@@ -47,7 +47,7 @@ _STOP = set(
     "their it its this that these those there here what which who whom whose when where why how whats hows "
     "if then than so also too very just more most much many some any all please tell know want need get "
     "still yet again now ok okay thanks thank really one ones other others during after before while "
-    "without into over under between against through".split()
+    "without into over under between against through hello hi hey dear".split()
 )
 # words that name what is asked about a topic (an aspect of it), not which topic
 _ASPECT = set(
@@ -58,7 +58,7 @@ _ASPECT = set(
 # words that say what kind of answer is wanted (a duration, a verdict), neither topic nor aspect
 _GENERIC = set("long last lasts take takes work works help helps happen happens common often safe dangerous "
                "bad serious normal mean means advice suggestion suggestions "
-               "kind kinds sort sorts type types way ways thing things".split())  # "what kind of", "ways to"
+               "kind kinds sort sorts type types way ways thing things suffer suffers".split())  # "what kind of"
 # the people a question mentions: who asks or for whom ("my mom", "someone"), not what is asked
 # (age words such as "child" or "baby" are left out: a child's dose is a concept of its own)
 _PEOPLE = set("someone somebody anyone anybody everyone everybody person persons people ppl folks guy guys man men "
@@ -76,6 +76,8 @@ _PRONOUN = re.compile(r"\b(it|its|that|this|they|them|those|these|he|she|him|her
 #: request for "information"): never a topic, never what is asked about it (the coverage check does
 #: not name them)
 FRAME_WORDS = frozenset(_STOP | _GENERIC | _PEOPLE | _REQUEST)
+#: the words that say what kind of answer is wanted, which frame a question in any form ("safely", "working")
+FRAME_FORMS = frozenset(_GENERIC)
 _PLURAL = re.compile(r"\b(they|them|those|these)\b", re.I)
 _CONNECTIVE = re.compile(r"^\s*(?:and|also|so|but|plus|then)\b[\s,]*", re.I)
 _MAX_FOLLOW_UP_WORDS = 10

@@ -186,12 +186,20 @@ def test_an_unmet_aspect_declines_only_a_question_short_enough():
 def test_the_quoted_passages_are_checked_for_each_asking_word_by_stem_synonym_and_aspect():
     quoted = [hit("Stopping suddenly is dangerous; doctors taper the dose.", section="Treatment"),
               hit("Benzodiazepines such as Klonopin are habit forming.", section="Risks")]
-    found = check("my mom wants to stop her benzos, how is that treated before flying", quoted, lambda hits: frozenset())
+    found = check("my mom wants to stop her benzos before flying, is it safely done", quoted, lambda hits: frozenset())
     used = {found.words[i]: held for i, _, held in found.quoted}
-    # "my mom" frames the question; "stop" meets "Stopping", "benzos" its synonym, "treated" the
-    # Treatment heading; "wants" and "flying" are in neither passage
-    assert used == {"wants": False, "stop": True, "benzos": True, "treated": True, "flying": False}
+    # "my mom" frames the question, and "safely" (a form of "safe"); "stop" meets "Stopping", "benzos"
+    # its synonym; "wants" and "flying" are in neither passage
+    assert used == {"wants": False, "stop": True, "benzos": True, "flying": False, "done": False}
     assert all(z == pytest.approx(_zipf(found.words[i].lower())) for i, z, _ in found.quoted)
+    # a word naming an aspect is used when a passage meets that aspect ("cured" under Treatment) ...
+    treatment = [hit("Doctors help.", section="Treatment")]
+    found = check("can it be cured and how is it diagnosed", treatment, lambda hits: frozenset())
+    assert {found.words[i]: held for i, _, held in found.quoted} == {"cured": True, "diagnosed": False}
+    # ... and when the quotes meet every aspect asked, the heading answers it whatever words it uses
+    found = check("how many people are affected by Klonopin addiction", [hit("1 in 10 users.", section="How common is it?")],
+                  lambda hits: frozenset())
+    assert found.quoted and all(held for _, _, held in found.quoted)
 
 
 def test_declines_when_the_quotes_use_none_of_the_rare_asking_words():
@@ -277,6 +285,26 @@ def test_the_topic_without_what_is_asked_gets_one_plain_sentence(seed_bot):
 
 
 @pytest.mark.model
+def test_the_quoted_passages_terms_come_from_ranking_and_equal_their_texts_own(seed_bot):
+    hits = seed_bot.search("how long does klonopin withdrawal last", k=13)
+    assert len(hits) == 13  # every passage of the seed document
+    for h in hits:
+        assert seed_bot.retriever.passage_terms(h) == frozenset(bm25_tokens([h.passage.text])[0])
+
+
+@pytest.mark.model
+def test_quotes_that_use_none_of_the_asking_words_decline_on_their_own(seed_bot):
+    question = "can he take klonopin on the plane"
+    found = seed_bot.coverage(question, seed_bot.search(question, k=10))
+    assert [found.words[i] for i in unquoted(found, 6.0)] == ["plane"]
+    only_quoted = dict(specific=6.0, gain=9.0, sentence=0.0, max_words=0)  # the other parts off
+    assert declines(found, **only_quoted, quoted_words=12) and not declines(found, **only_quoted)
+    answered = "how do they treat klonopin addiction"
+    found = seed_bot.coverage(answered, seed_bot.search(answered, k=10))
+    assert found.quoted and unquoted(found, 9.0) == ()  # the Treatment section meets what is asked
+
+
+@pytest.mark.model
 def test_turned_off_the_check_answers_from_the_topic_as_before(seed_bot):
     shipped = seed_bot.settings
     seed_bot.settings = replace(shipped, coverage_max_words=0)
@@ -334,7 +362,7 @@ DECLINED = {
     'is klonopin safe when pregnant': 'pregnant',
     'im 8 weeks pregnant on klonopin for panic attacks, does it cause birth defects': 'birth defects',
     'can i take klonopin while breastfeeding my baby': 'breastfeeding',
-    'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
     'does klonopin make birth control pills stop working': 'birth',
     'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
@@ -350,6 +378,13 @@ DECLINED = {
     'can i donate blood if im taking klonopin': 'donate blood',
     # an aspect the document never meets: it names no test of any kind
     'does klonopin affect the liver? his liver tests came back high': 'liver',
+    'can my husband take klonopin before a long flight': 'flight',
+    'will klonopin help my dad with his tinnitus': 'tinnitus',
+    'can klonopin be given to a toddler': 'toddler',
+    'how should i dispose of old klonopin pills': 'dispose',
+    'is it ok to take klonopin at bedtime': 'bedtime',
+    # the aspect (a test) is named with the quotes' unused words around it
+    'is it ok if my son takes klonopin before his driving test': 'driving test',
 }
 
 
