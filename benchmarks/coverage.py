@@ -237,8 +237,8 @@ def main() -> None:
         table.append({"set": name, "questions": len(rows), "must": "answer" if must_answer else "decline",
                       "right_before": before if must_answer else 1 - before,
                       "right_after": share_right(rows, chosen, must_answer), "right_held_out": held_out[name]})
-    mean_a = np.mean(list(grid_a.values()), axis=0)
-    mean_n = np.mean([v for k, v in grid_u.items() if "near" in k], axis=0)
+    mean_a = np.mean(list(grid_a.values()), axis=0, dtype=np.float64)
+    mean_n = np.mean([v for k, v in grid_u.items() if "near" in k], axis=0, dtype=np.float64)
     curve = {str(aspect): frontier(list(zip(np.round(mean_a[:, :, :, :, :, i].ravel(), 4).tolist(),
                                             np.round(mean_n[:, :, :, :, :, i].ravel(), 4).tolist())))
              for i, aspect in enumerate(ASPECT_LENGTHS)}
