@@ -129,13 +129,14 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     asking = [i for i, w in enumerate(spelled) if _stems(w) and not framing(w)]
     unheld = [i for i in asking if not uses(spelled[i], stock)]
     asks = aspects(question) - GENERAL
-    naming = {i: aspects(spelled[i]) - GENERAL for i in unheld} if asks else {}
+    named = {i: aspects(spelled[i]) - GENERAL for i in asking}  # the aspect each asking word names
+    naming = {i: named[i] for i in unheld} if asks else {}
     # the passages are searched only for the aspects asked or named by an unheld word, and only when one is asked
     meets = met(close, asks.union(*naming.values())) if asks else frozenset()
     missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
                     len(_WORD.findall(question)), unmet=unmet(question, close, meets),
-                    quoted=quoting(spelled, asking, hits, asks, terms))
+                    quoted=quoting(spelled, named, hits, asks, terms))
 
 
 def framing(word: str) -> bool:
@@ -154,20 +155,21 @@ def uses(word: str, stock: frozenset[str]) -> bool:
     return _stems(word) <= stock or any((s := _stems(other)) and s <= stock for other in synonyms(word))
 
 
-def quoting(spelled: Sequence[str], asking: Sequence[int], hits: Sequence[Hit], asks: frozenset[str] = frozenset(),
+def quoting(spelled: Sequence[str], named: dict[int, frozenset[str]], hits: Sequence[Hit],
+            asks: frozenset[str] = frozenset(),
             terms: Callable[[Hit], frozenset[str]] | None = None) -> tuple[tuple[int, float, bool], ...]:
-    """For each asking word (by index): its Zipf frequency and whether the quoted `hits` use it, in
-    their text (stems by `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`);
-    every word counts as used when the quotes meet each aspect the question `asks` (a heading
-    answers what is asked whatever words it uses)."""
+    """For each asking word (the keys of `named`, indices into `spelled`, each with the aspects it
+    names): its Zipf frequency and whether the quoted `hits` use it, in their text (stems by
+    `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`); every word counts
+    as used when the quotes meet each aspect the question `asks` (a heading answers what is asked
+    whatever words it uses)."""
     terms = terms or (lambda h: _stems(h.passage.text))
     stock = frozenset().union(*(terms(h) | _stems(h.passage.section) for h in hits))
-    named = {i: aspects(spelled[i]) - GENERAL for i in asking}
     wanted = frozenset().union(asks, *named.values())
     meets = met(hits, wanted) if wanted else frozenset()
     if asks and asks <= meets:  # "how many people are affected" under "How common is it?": what is asked is met
-        return tuple((i, _zipf(spelled[i]), True) for i in asking)
-    return tuple((i, _zipf(spelled[i]), uses(spelled[i], stock) or bool(named[i] and named[i] <= meets)) for i in asking)
+        return tuple((i, _zipf(spelled[i]), True) for i in named)
+    return tuple((i, _zipf(spelled[i]), uses(spelled[i], stock) or bool(named[i] and named[i] <= meets)) for i in named)
 
 
 #: what any passage about a topic tells in part (what it is): never an unmet aspect
@@ -295,7 +297,8 @@ def named(found: Coverage, *, specific: float, gain: float, sentence: float, max
         words = asked(found, specific, gain)
         return next((phrase for phrase in found.unmet if words and set(words.lower().split()) <= set(phrase.lower().split())),
                     words)
-    rare = {i: z for i, z, _ in found.quoted if i in unquoted(found, specific if quoted_specific is None else quoted_specific)}
+    lacking = set(unquoted(found, specific if quoted_specific is None else quoted_specific))
+    rare = {i: z for i, z, _ in found.quoted if i in lacking}
     # a word the documents never use at all first: "dose" may be elsewhere in them, "flying" is not
     words = _around(found.words, rare, min(rare, key=lambda i: (i not in found.missing, rare[i], i))) if rare else ""
     if found.unmet:  # the aspect's words, or the quotes' unused words around them ("driving test", not "test")
