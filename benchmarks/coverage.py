@@ -7,7 +7,9 @@
 Every question is asked with the check off, and `Bot.coverage` records its signals (see
 bot/coverage.py): the question's length, the words the quoted passages' documents never use and
 how common each is in everyday English, the question's best cosine with a quoted sentence, and
-how that changes when each missing word is taken out, and when all are (at each specificity).
+how that changes when each missing word is taken out, and when all are (at each specificity),
+whether a number or code of the name asked about is written by no quote, and whether a missing
+word is one everyday English never uses.
 `coverage.declines` is then evaluated on a grid of its eight settings: longest question checked
 (words), specificity (Zipf), gain, sentence cosine, longest question the sentence cosine is
 checked in, longest question checked for an unmet aspect (words; `coverage.unmet`), and longest
@@ -46,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
-from bot.coverage import declines, named, unquoted  # noqa: E402
+from bot.coverage import UNKNOWN_ZIPF, declines, named, unquoted  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
 
@@ -89,6 +91,8 @@ class Signals:
     length: np.ndarray
     sentence: np.ndarray  # best sentence cosine (inf: no word was missing)
     unmet: np.ndarray  # some aspect asked is met by no quoted passage
+    unnamed: np.ndarray  # a number or code of the question's name no quoted passage writes
+    unknown: np.ndarray  # a missing word everyday English never uses (`coverage.UNKNOWN_ZIPF`)
     unquoted: dict[float, np.ndarray]  # per Zipf: asking words rarer than it, none used by the quoted passages
     best_gain: dict[float, np.ndarray]  # per specificity: the largest gain of a word rarer than it (-inf: none)
     compared: dict[float, np.ndarray]  # per specificity: some missing word rarer than it
@@ -107,6 +111,9 @@ def arrays(rows: list[dict]) -> Signals:
             np.array([r["answered"] for r in rows], dtype=bool), np.array([r["found"].length for r in rows]),
             np.array([np.inf if r["found"].sentence is None else r["found"].sentence for r in rows]),
             np.array([bool(r["found"].unmet) for r in rows], dtype=bool),
+            np.array([bool(r["found"].unnamed) for r in rows], dtype=bool),
+            np.array([r["found"].sentence is not None and min(r["found"].zipf, default=9) <= UNKNOWN_ZIPF for r in rows],
+                     dtype=bool),
             {z: np.array([bool(unquoted(r["found"], z)) for r in rows], dtype=bool) for z in QUOTED_ZIPF},
             {z: np.array([best(r, z) for r in rows]) for z in ZIPF},
             {z: np.array([any(zz < z for zz in r["found"].zipf) for r in rows], dtype=bool) for z in ZIPF})
@@ -118,7 +125,8 @@ def answered(rows: list[dict], p: Point) -> np.ndarray:
     `main` checks the two agree at the chosen point)."""
     words, z, g, s, sentence_words, aspect, quoted, zq = p
     a = arrays(rows)
-    by_words = ((a.length <= words) & (a.best_gain[z] > g)) | ((a.length <= sentence_words) & a.compared[z] & (a.sentence < s))
+    by_words = (((a.length <= words) & ((a.best_gain[z] > g) | a.unnamed))
+                | ((a.length <= sentence_words) & a.compared[z] & ((a.sentence < s) | a.unknown)))
     return a.before & ~by_words & ~(a.unmet & (a.length <= aspect)) & ~(a.unquoted[zq] & (a.length <= quoted))
 
 
@@ -143,8 +151,10 @@ def shares(rows: list[dict], must_answer: bool) -> np.ndarray:
     out = np.empty(tuple(len(axis) for axis in AXES), dtype=np.float32)
     aspect = ~(a.unmet[None, :] & (length <= n(ASPECT_LENGTHS)))  # (aspect, question)
     for zi, z in enumerate(ZIPF):
-        by_gain = ~((length <= n(LENGTHS))[:, None, :] & (a.best_gain[z][None, :] > n(GAINS))[None, :, :])  # (words, gain, q)
-        by_sentence = ~((length <= n(LENGTHS))[None, :, :] & (a.compared[z] & (a.sentence[None, :] < n(SENTENCES)))[:, None, :])
+        by_gain = ~((length <= n(LENGTHS))[:, None, :]
+                    & ((a.best_gain[z][None, :] > n(GAINS)) | a.unnamed[None, :])[None, :, :])  # (words, gain, q)
+        by_sentence = ~((length <= n(LENGTHS))[None, :, :]
+                        & (a.compared[z] & ((a.sentence[None, :] < n(SENTENCES)) | a.unknown))[:, None, :])
         # (words, gain, sentence, sentence words, aspect, q)
         kept = (by_gain[:, :, None, None, None, :] & by_sentence[None, None, :, :, None, :] & aspect[None, None, None, None])
         for ci, (words, zq) in enumerate(QUOTED):

@@ -40,6 +40,13 @@ share nothing with it but the topic and everyday words, however close they read,
 of its words the documents use elsewhere. Only a question of at most `quoted_words` words: in a
 story, the words that ask are few among many that only tell.
 
+The **name** asked about must be the quotes' too (`codes`, `unwritten`): a number or code in it
+("Chondrocalcinosis 1", "chromosome 1p deletion") that no quote writes next to the same word means
+they are about another condition (Chondrocalcinosis 2, chromosome 4q deletion), and declines a
+question of at most `max_words` words; a page whose title lacks it is not about the topic. So
+does a missing word everyday English never uses (`UNKNOWN_ZIPF`: "Sakati") in a question of at
+most `sentence_words`: the model cannot place it, so neither cosine can tell.
+
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
 pulled away most, or the words that asked the aspect: "diagnosed", or the rarest word the quotes
@@ -86,6 +93,9 @@ class Coverage:
     #: `words`, its Zipf frequency, and whether the quoted passages themselves use it (their text or
     #: heading, a synonym, or the aspect it names: "treated" under a Treatment heading)
     quoted: tuple[tuple[int, float, bool], ...] = ()
+    #: the question's numbers and codes in the name of what it asks about that no quoted passage
+    #: writes, each with the name word next to it ("Chondrocalcinosis 1" under "Chondrocalcinosis 2")
+    unnamed: tuple[str, ...] = ()
 
 
 def split(question: str, title: str) -> tuple[str, str]:
@@ -123,9 +133,10 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     topic, rest = split(question, hits[0].passage.title)
     words = tuple(_WORD.findall(rest))
     spelled = tuple(everyday(w.lower()) for w in words)  # "somone" is "someone", not a rare concept
-    stock = held(about(topic, hits))
-    own = titled(question, [*hits, *found])
-    close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)])
+    coded = codes(question, topic)
+    stock = held(about(topic, hits, coded))
+    own = titled(question, [*hits, *found], coded)
+    close = about(split(question, own.passage.title)[0], [own, *(h for h in [*hits, *found] if h is not own)], coded)
     asking = [i for i, w in enumerate(spelled) if _stems(w) and not framing(w)]
     unheld = [i for i in asking if not uses(spelled[i], stock)]
     asks = aspects(question) - GENERAL
@@ -136,7 +147,61 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
                     len(_WORD.findall(question)), unmet=unmet(question, close, meets),
-                    quoted=quoting(spelled, named, hits, asks, terms))
+                    quoted=quoting(spelled, named, hits, asks, terms), unnamed=unwritten(coded, hits))
+
+
+#: a word or a number as typed, with where it starts and ends
+_TOKEN = re.compile(r"[^\W_]+")
+#: what a number counts or measures: "2 mg", "3 times", "a 7 year old" (a quantity, not part of a name)
+_UNITS = frozenset(
+    "mg mgs milligram milligrams mcg microgram micrograms ml g tablet tablets pill pills dose doses time times x "
+    "year years yr yrs yo month months week weeks day days hour hours hr hrs minute minutes min mins am pm "
+    "percent people st nd rd th".split())
+
+
+def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
+    """The numbers and codes that are part of the name the question asks about, each as (the
+    name word next to it, the code, whether the code comes first): "Chondrocalcinosis 1",
+    "chromosome 5q deletion", "8p11 myeloproliferative syndrome", "type A5". A code is next to a
+    word of the `topic`, with only a space or a hyphen between; a plain number only after one
+    ("2 klonopin" counts pills), and never one that counts or measures ("klonopin 2 mg", "2mg")."""
+    named = {w.lower() for w in _WORD.findall(topic)}
+    tokens = list(_TOKEN.finditer(question))
+    found = []
+    for i, tok in enumerate(tokens):
+        code = tok.group()
+        unit = re.fullmatch(r"\d+([^\W\d_]+)", code)  # "2mg"
+        if not any(c.isdigit() for c in code) or unit and unit.group(1).lower() in _UNITS:
+            continue
+        plain = code.isdigit()
+
+        def joined(a: re.Match[str], b: re.Match[str]) -> bool:
+            return bool(re.fullmatch(r"[\s-]{1,3}", question[a.end():b.start()]))
+
+        before = tokens[i - 1] if i and joined(tokens[i - 1], tok) else None
+        after = tokens[i + 1] if i + 1 < len(tokens) and joined(tok, tokens[i + 1]) else None
+        if plain and (after is not None and after.group().lower() in _UNITS or re.match(r"[.,]\d", question[tok.end():])
+                      or re.search(r"\d[.,]$", question[:tok.start()])):
+            continue  # a quantity, or part of "0.5" / "1,000"
+        if before is not None and before.group().lower() in named:
+            found.append((before.group(), code, False))
+        elif not plain and after is not None and after.group().lower() in named:
+            found.append((after.group(), code, True))
+    return tuple(dict.fromkeys(found))
+
+
+def _written(code: tuple[str, str, bool], text: str) -> bool:
+    word, number, first = code
+    a, b = (number, word) if first else (word, number)
+    return bool(re.search(rf"(?i)(?<![^\W_]){re.escape(a)}[\s-]{{1,3}}{re.escape(b)}(?![^\W_])", text))
+
+
+def unwritten(coded: Sequence[tuple[str, str, bool]], hits: Sequence[Hit]) -> tuple[str, ...]:
+    """The codes of the question's name (`codes`) that no quoted passage writes next to the same
+    word, in its title, heading or text: "Chondrocalcinosis 1" when only Chondrocalcinosis 2 is found."""
+    texts = [f"{h.passage.title}\n{h.passage.section}\n{h.passage.text}" for h in hits]
+    return tuple(" ".join((n, w) if first else (w, n)) for w, n, first in coded
+                 if not any(_written((w, n, first), t) for t in texts))
 
 
 def framing(word: str) -> bool:
@@ -161,13 +226,14 @@ def quoting(spelled: Sequence[str], named: dict[int, frozenset[str]], hits: Sequ
     """For each asking word (the keys of `named`, indices into `spelled`, each with the aspects it
     names): its Zipf frequency and whether the quoted `hits` use it, in their text (stems by
     `terms`) or heading, as a synonym, or by meeting the aspect it names (`met`); every word counts
-    as used when the quotes meet each aspect the question `asks` (a heading answers what is asked
-    whatever words it uses)."""
+    as used when the quotes' headings meet each aspect the question `asks` (a heading answers what
+    is asked whatever words it uses; a passage that only says "caused" somewhere does not)."""
     terms = terms or (lambda h: _stems(h.passage.text))
     stock = frozenset().union(*(terms(h) | _stems(h.passage.section) for h in hits))
     wanted = frozenset().union(asks, *named.values())
     meets = met(hits, wanted) if wanted else frozenset()
-    if asks and asks <= meets:  # "how many people are affected" under "How common is it?": what is asked is met
+    headed = frozenset().union(*(section_aspects(h.passage.section, h.passage.title) for h in hits))
+    if asks and asks <= headed:  # "how many people are affected" under "How common is it?": what is asked is met
         return tuple((i, _zipf(spelled[i]), True) for i in named)
     return tuple((i, _zipf(spelled[i]), uses(spelled[i], stock) or bool(named[i] and named[i] <= meets)) for i in named)
 
@@ -211,13 +277,14 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     return tuple(dict.fromkeys(asked[a] for a in left if not any(said[a] < said[b] for b in left)))
 
 
-def titled(question: str, hits: Sequence[Hit]) -> Hit:
+def titled(question: str, hits: Sequence[Hit], coded: Sequence[tuple[str, str, bool]] = ()) -> Hit:
     """The hit whose document's title names the most of the question's words (`split`), the
     earliest among equals: the page about what the question is about. It is the first hit but when
     the ranking put another page first for the asked aspect: "What treatments are there for Sakati
     syndrome?" may find Schnitzler syndrome's treatment section before the Sakati syndrome page,
     whose title names two of the question's words where Schnitzler's names one."""
-    named = {title: len(_WORD.findall(split(question, title)[0])) for title in {h.passage.title for h in hits}}
+    named = {title: len(_WORD.findall(split(question, title)[0])) + sum(_written(c, title) for c in coded)
+             for title in {h.passage.title for h in hits}}
     return max(hits, key=lambda h: named[h.passage.title])  # max keeps the first of equals
 
 
@@ -240,13 +307,16 @@ def answers(kind: str, text: str) -> bool:
     return bool(_COUNT.search(text)) if kind == "quantity" else holds_answer_type(kind, text)
 
 
-def about(topic: str, hits: Sequence[Hit]) -> list[Hit]:
+def about(topic: str, hits: Sequence[Hit], coded: Sequence[tuple[str, str, bool]] = ()) -> list[Hit]:
     """The hits from documents about the topic: the first hit's document (the caller puts first
     the page it reads the topic from), and any other whose title holds every topic word. A page
     on another condition that happens to use the asked word ("Outlook" of Wallenberg's syndrome
-    under a question on another syndrome's outlook) does not cover it for this topic."""
+    under a question on another syndrome's outlook) does not cover it for this topic, nor one whose
+    title lacks a number or code of the question's name (`codes`: "Chromosome 4q deletion" under
+    a question on chromosome 1p deletion)."""
     stems = _stems(topic)
-    return [h for h in hits if h.passage.doc == hits[0].passage.doc or (stems and stems <= _stems(h.passage.title))]
+    return [h for h in hits if h.passage.doc == hits[0].passage.doc
+            or (stems and stems <= _stems(h.passage.title) and all(_written(c, h.passage.title) for c in coded))]
 
 
 def without(question: str, word: str) -> str:
@@ -263,8 +333,12 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     with a missing word rarer than `specific`, in a question of at most `max_words` words, one
     whose removal (or all of theirs at once: `joint`) brings the question closer to the passages'
     best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
-    None), no sentence closer than `sentence` (a long story meets any one sentence less closely)."""
+    None), no sentence closer than `sentence` (a long story meets any one sentence less closely)
+    or a missing word everyday English never uses (`UNKNOWN_ZIPF`: a name, "Sakati syndrome", that the
+    model cannot place, so neither cosine can tell)."""
     if found.unmet and found.length <= aspect_words:
+        return True
+    if found.unnamed and found.length <= max_words:  # "Chondrocalcinosis 1" where only "Chondrocalcinosis 2" is found
         return True
     if found.length <= quoted_words and unquoted(found, specific if quoted_specific is None else quoted_specific):
         return True
@@ -274,7 +348,7 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     compared += [g for z, g in found.joint if z == specific]
     sentence_words = max_words if sentence_words is None else sentence_words
     return ((found.length <= max_words and max(compared) > gain)
-            or (found.length <= sentence_words and found.sentence < sentence))
+            or (found.length <= sentence_words and (found.sentence < sentence or min(found.zipf) <= UNKNOWN_ZIPF)))
 
 
 def unquoted(found: Coverage, specific: float) -> tuple[int, ...]:
@@ -291,7 +365,10 @@ def named(found: Coverage, *, specific: float, gain: float, sentence: float, max
     decline it, since "pregnancy" says more than "treated", or the whole words of the unmet aspect
     they are part of ("life expectancy", not "expectancy"); else the words of its unmet aspect (or the
     quotes' unused words around them: "driving test"); else the rarest asking word the quotes do not
-    use (one the documents never use first), with its rare neighbours ("flying")."""
+    use (one the documents never use first), with its rare neighbours ("flying"). A number or code
+    of the name no quote writes comes before all ("Chondrocalcinosis 1")."""
+    if found.unnamed and found.length <= max_words:
+        return found.unnamed[0]
     if declines(found, specific=specific, gain=gain, sentence=sentence, max_words=max_words,
                 sentence_words=sentence_words):
         words = asked(found, specific, gain)
@@ -332,6 +409,9 @@ def asked(found: Coverage, specific: float, gain: float = float("inf"), most: in
     return _around(found.words, {i: z for i, (z, _) in compared.items()}, center, most)
 
 
+#: a word at or under this Zipf frequency is one everyday English never uses (wordfreq has not seen
+#: it): a name, or a misspelling the search could not mend
+UNKNOWN_ZIPF = 0.0
 #: a word rarer than this (Zipf) one letter away from an everyday word is read as its misspelling
 TYPO_ZIPF = 2.5
 #: ...an everyday word: at least this common (Zipf; 4 is once in 100,000 words)

@@ -56,8 +56,8 @@ _ASPECT = set(
     "side effect effects dose doses dosage stop stopping quit quitting".split()
 )
 # words that say what kind of answer is wanted (a duration, a verdict), neither topic nor aspect
-_GENERIC = set("long last lasts take takes work works help helps happen happens common often safe dangerous "
-               "bad serious normal mean means advice suggestion suggestions "
+_GENERIC = set("long last lasts take takes took taken work works help helps happen happens common often safe dangerous "
+               "bad serious normal mean means meant advice suggestion suggestions "
                "kind kinds sort sorts type types way ways thing things suffer suffers".split())  # "what kind of"
 # the people a question mentions: who asks or for whom ("my mom", "someone"), not what is asked
 # (age words such as "child" or "baby" are left out: a child's dose is a concept of its own)

@@ -13,7 +13,23 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
-from bot.coverage import Coverage, _zipf, asked, check, declines, everyday, met, named, split, unmet, unquoted, without
+from bot.coverage import (
+    Coverage,
+    _zipf,
+    about,
+    asked,
+    check,
+    codes,
+    declines,
+    everyday,
+    met,
+    named,
+    split,
+    unmet,
+    unquoted,
+    unwritten,
+    without,
+)
 from bot.query import OVERVIEW, section_aspects
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
@@ -202,6 +218,64 @@ def test_the_quoted_passages_are_checked_for_each_asking_word_by_stem_synonym_an
     assert found.quoted and all(held for _, _, held in found.quoted)
 
 
+def test_a_heading_not_a_word_in_passing_meets_what_is_asked_for_every_word():
+    """"can klonopin cause constipation": a passage that says "caused" somewhere does not answer for
+    "constipation"; a heading of the asked aspect would."""
+    said = [hit("Overdose is caused by taking too much.", section="Klonopin Overdose Symptoms")]
+    found = check("can klonopin cause constipation", said, lambda hits: frozenset())
+    assert {found.words[i]: held for i, _, held in found.quoted} == {"cause": True, "constipation": False}
+    headed = [hit("Nobody knows.", section="Causes")]
+    found = check("can klonopin cause constipation", headed, lambda hits: frozenset())
+    assert all(held for _, _, held in found.quoted)
+
+
+def test_codes_are_the_numbers_of_a_name_not_quantities():
+    assert codes("How is Chondrocalcinosis 1 treated?", "Chondrocalcinosis") == (("Chondrocalcinosis", "1", False),)
+    assert codes("Tests for chromosome 1p deletion?", "chromosome deletion") == (("chromosome", "1p", False),)
+    assert codes("Who gets 8p11 myeloproliferative syndrome?", "myeloproliferative syndrome") == (
+        ("myeloproliferative", "8p11", True),)
+    assert codes("Brachydactyly type A5?", "Brachydactyly type") == (("type", "A5", False),)
+    # doses, counts, ages, decimals and numbers next to no word of the topic are not part of a name
+    for question in ("is 2mg of klonopin a lot", "can i take klonopin 2 mg", "my son took 2 klonopin",
+                     "klonopin 0.5 twice a day", "klonopin 3 times a day", "klonopin for my 7 year old",
+                     "on klonopin since 2019"):
+        assert codes(question, "klonopin") == (), question
+
+
+def test_a_name_with_another_number_is_another_page():
+    """"Chondrocalcinosis 1" found only as "Chondrocalcinosis 2": the number is part of the name, so
+    the quotes are about another condition, and a page whose title lacks the number is not about it."""
+    def page(title: str, section: str, text: str) -> Hit:
+        return Hit(Passage(title.lower().replace(" ", "-") + ".md", title, section, None, 0, len(text), text), 1, 0.5)
+
+    two = page("Chondrocalcinosis 2", "Treatment", "How might chondrocalcinosis 2 be treated? There is no cure.")
+    stock = frozenset(bm25_tokens([two.passage.text])[0])
+    found = check("How is Chondrocalcinosis 1 treated?", [two], lambda hits: stock)
+    assert found.unnamed == ("Chondrocalcinosis 1",) and found.missing == ()
+    rule = dict(specific=5.5, gain=0.06, sentence=0.65, max_words=15)
+    assert declines(found, **rule) and named(found, **rule) == "Chondrocalcinosis 1"
+    assert not declines(found, **{**rule, "max_words": 3})  # only in a question short enough (4 words)
+    assert check("How is Chondrocalcinosis 2 treated?", [two], lambda hits: stock).unnamed == ()
+    types = page("Chondrocalcinosis", "Types", "Type 1 is rarer; chondrocalcinosis 1 starts early.")
+    assert unwritten([("Chondrocalcinosis", "1", False)], [types]) == ()
+    four = page("Chromosome 4q deletion", "Diagnosis", "A karyotype finds chromosome 4q deletion.")
+    one = page("Chromosome 1p deletion", "Overview", "Chromosome 1p deletion is rare.")
+    assert about("Chromosome deletion", [one, four], [("Chromosome", "1p", False)]) == [one]
+    assert about("Chromosome deletion", [one, four]) == [one, four]
+    # the aspect is read from the page with the number: 4q's diagnosis does not say how 1p's is diagnosed
+    found = check("How is chromosome 1p deletion diagnosed?", [four, one], lambda hits: frozenset(["diagnos"]))
+    assert found.unmet == ("diagnosed",) and found.unnamed == ()
+
+
+def test_a_missing_word_everyday_english_never_uses_declines_a_short_question():
+    words = ("treatments", "Sakati")
+    cov = Coverage("syndrome", "treatments Sakati", words, (1,), (0.0,), 7, 0.8, (0.01,))
+    rule = dict(specific=5.5, gain=0.06, sentence=0.65, max_words=15)
+    assert declines(cov, **rule, sentence_words=10) and not declines(cov, **rule, sentence_words=6)
+    assert named(cov, **rule, sentence_words=10) == "Sakati"
+    assert not declines(replace(cov, zipf=(1.2,)), **rule, sentence_words=10)  # a word it knows, however rare
+
+
 def test_declines_when_the_quotes_use_none_of_the_rare_asking_words():
     words = ("is", "it", "ok", "before", "flying", "on", "a", "plane")
     cov = Coverage("Klonopin", " ".join(words), words, length=10, quoted=((2, 5.9, False), (4, 4.7, False), (7, 4.7, False)))
@@ -385,6 +459,8 @@ DECLINED = {
     'is it ok to take klonopin at bedtime': 'bedtime',
     # the aspect (a test) is named with the quotes' unused words around it
     'is it ok if my son takes klonopin before his driving test': 'driving test',
+    # "taken" frames the question as "take" does; the quotes use none of its other words
+    'should klonopin be taken with food or on an empty stomach': 'empty stomach',
 }
 
 
@@ -455,3 +531,33 @@ def test_an_aspect_a_passage_meets_is_answered(kimura_bot, question):
 def test_a_follow_up_on_an_aspect_no_passage_meets_is_declined(kimura_bot):
     answer = kimura_bot.ask("and how is it diagnosed?", ["What are the symptoms of Kimura disease?"])
     assert answer.status == "no_answer" and answer.uncovered == {"topic": "Kimura disease", "asked": "diagnosed"}
+
+
+ATAXIA = """---
+title: Spinocerebellar ataxia 2
+---
+# Spinocerebellar ataxia 2
+
+## Symptoms
+
+Early symptoms of spinocerebellar ataxia 2 include uncoordinated movement and leg cramps. Later, people
+may have tremor, slow eye movements and trouble speaking or swallowing.
+"""
+
+
+@pytest.fixture(scope="module")
+def ataxia_bot(tmp_path_factory, real_embedder) -> Bot:
+    root = tmp_path_factory.mktemp("ataxia")
+    (root / "corpus").mkdir()
+    (root / "corpus" / "sca2.md").write_text(ATAXIA, encoding="utf-8")
+    settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data")
+    build(settings, real_embedder)
+    return Bot.load(settings=settings, embedder=real_embedder)
+
+
+@pytest.mark.model
+def test_a_condition_with_another_number_in_its_name_is_not_covered(ataxia_bot):
+    answer = ataxia_bot.ask("What are the symptoms of spinocerebellar ataxia 3?")
+    assert answer.status == "no_answer" and answer.uncovered == {"topic": "spinocerebellar ataxia", "asked": "ataxia 3"}
+    assert ataxia_bot.ask("What are the symptoms of spinocerebellar ataxia 2?").status == "answered"
+    assert ataxia_bot.ask("what are the symptoms of spinocerebellar ataxia").status == "answered"
