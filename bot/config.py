@@ -50,7 +50,7 @@ class Settings:
     retrieval: Retrieval = "hybrid"
     #: candidates taken from each retriever before fusion
     candidates: int = 50
-    # The five retrieval weights below are learned by benchmarks/learn.py across every public
+    # The five retrieval weights below (and story_words) are learned by benchmarks/learn.py across every public
     # question set (MedQuAD dev, the consumer sets, the seed questions and their lay rewordings).
     #: weight of the BM25 score (as a share of the best the question's words could reach) added to the cosine
     lexical_weight: float = 0.5
@@ -63,6 +63,10 @@ class Settings:
     #: weight of the question's cosine with the passage's best sentence (stored sentence vectors);
     #: learned 0: on every set it adds nothing to the passage's own cosine (the ablation in the README)
     sentence_cosine_weight: float = 0.0
+    #: in a message longer than this many words, the weights of the signals read from its words (all
+    #: but the cosine) are scaled by this over its length: a story's words match much it does not
+    #: ask, its embedding keeps its gist (learned with the weights; 0 turns the scaling off)
+    story_words: int = 20
     #: the k of reciprocal rank fusion (the `rrf` baseline)
     rrf_k: int = 60
     #: below this similarity of the best passage (its cosine, or its best sentence's when higher),

@@ -16,8 +16,10 @@ cosine is the one score with a fixed meaning, so each hit carries it for the ans
 anything relevant?" decision. The best sentence's cosine comes from the sentence vectors stored
 beside the passage vectors: a lay question often matches one sentence of a long passage ("sees
 several doctors to get more refills" ~ "visiting more than one doctor to ask for a prescription
-refill") better than the whole. Each hit carries its sentences' cosines, for highlighting. The
-weights are learned across every public question set with `benchmarks/learn.py`.
+refill") better than the whole. Each hit carries its sentences' cosines, for highlighting. In a
+message longer than `story_words` words every weight but the cosine's is scaled by `story_words`
+over its length (`Retriever.weights`): a story's many words match passages on what it only tells.
+The weights are learned across every public question set with `benchmarks/learn.py`.
 
 `mode="dense"`, `"bm25"` and `"rrf"` (reciprocal rank fusion of the two, k=`rrf_k`) are the
 baselines the benchmark compares against.
@@ -40,6 +42,12 @@ from .text import bm25_tokens, terms
 Mode = Retrieval
 #: what the hybrid score weighs, in the order of `Retriever.features` columns
 FEATURES = ("cosine", "lexical", "aspect", "answer_type", "sentence", "sentence_cosine")
+
+
+def story_scale(words: int, story_words: int) -> float:
+    """What the word signals' weights are multiplied by in a message of `words` words: 1 up to
+    `story_words` (0: always 1), then `story_words / words`."""
+    return 1.0 if story_words <= 0 or words <= story_words else story_words / words
 
 
 def sentence_terms(passage: Passage) -> tuple[frozenset[str], ...]:
@@ -115,11 +123,10 @@ class Retriever:
         every bonus, would stay below the k-th score found: the same best `k` as scoring them all
         (tests/test_retrieve.py holds it against the full table), with about half the passages read."""
         s = self.settings
-        weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight,
-                            s.sentence_cosine_weight])
+        weights = self.weights(query)
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
-        free = {pid: cosine[pid] + s.lexical_weight * lexical.get(pid, 0.0) for pid in pids}
+        free = {pid: cosine[pid] + weights[1] * lexical.get(pid, 0.0) for pid in pids}
         # each text feature is at most 1 (a match, a share, a cosine), and counts only when it can fire
         bonus = sum(max(w, 0.0) for w, fires in zip(weights[2:], (
             bool(query.aspects), query.expects is not None, True, s.sentence_cosine_weight != 0)) if fires)
@@ -133,6 +140,15 @@ class Retriever:
             table = self._rows(query, vector, batch, cosine, lexical, sentences=s.sentence_cosine_weight != 0)
             scored.update(zip(batch, (table @ weights).tolist()))
         return scored
+
+    def weights(self, query: Query) -> np.ndarray:
+        """The weight of each of FEATURES for this question: the settings', and in a message longer
+        than `story_words` words all but the cosine's scaled by `story_words` over its length."""
+        s = self.settings
+        weights = np.array([1.0, s.lexical_weight, s.aspect_weight, s.answer_type_weight, s.sentence_weight,
+                            s.sentence_cosine_weight])
+        weights[1:] *= story_scale(len(query.text.split()), s.story_words)
+        return weights
 
     def features(self, query: Query, vector: np.ndarray, cosine: dict[int, float],
                  lexical: dict[int, float], *, sentences: bool = True) -> tuple[list[int], np.ndarray]:

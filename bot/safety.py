@@ -127,8 +127,9 @@ _OVERDOSE = [re.compile(p) for p in (
     r"years?|hours?|hrs?|minutes?|mins?|seconds?|times?|am|pm|percent)\b)",
     rf"\b{_TOOK} (?:\w+ ){{0,3}}?(?:too many|too much (?:of )?(?:\w+ )?{_PILLS}|too much$|(?:a|"
     r"the|his|her|my|their) (?:whole|entire|full) (?:\w+ )?(?:bottle|pack|packet|box|strip|"
-    rf"prescription|script|supply)|(?:a )?(?:handful|fistful)|a (?:lot|bunch|ton|load) of "
-    rf"{_PILLS}|all (?:of )?(?:his|her|my|their|the|your) {_PILLS})",
+    rf"prescription|script|supply)|(?:a )?(?:handful|fistful)|a (?:whole |big |huge )?(?:lot|bunch|ton|"
+    rf"load) of (?:(?:his|her|my|their|the|your) )?(?:\w+ )?{_PILLS}|all (?:of )?(?:his|her|my|their|the|"
+    rf"your) {_PILLS})",
 )]
 # Signs of an emergency happening now: these beat a poisoning (a toddler who ate pills and is
 # not breathing needs 911 first). "~" marks patterns said only of someone else: "I can't wake
@@ -200,7 +201,7 @@ _UNWELL = re.compile(
     r"|vomiting|throwing up|threw up|puking|slurring|nodding off|passing out|not making sense"
     r"|(?:cant|cannot|couldnt|unable to|barely|hardly) (?:stay|keep|be|remain|breathe|walk|"
     r"stand|talk|speak|move|open)|(?:very|really|so|super|extremely|too) (?:drowsy|sleepy|"
-    r"groggy|sedated|out of it))\b")
+    r"groggy|sedated|out of it)|hard to (?:wake|rouse))\b")
 # "What should I do if someone overdoses?" asks for first aid, which the notice gives: the
 # asker may be facing it now, and "call 911" is the right answer either way.
 _ACTION = re.compile(r"\b(?:what (?:do|should|can|must) (?:i|we|you) do|what to do|how (?:do|"

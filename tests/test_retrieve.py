@@ -13,7 +13,7 @@ from bot import Settings
 from bot.build import build
 from bot.index import load
 from bot.query import Query, analyse
-from bot.retrieve import Retriever
+from bot.retrieve import Retriever, story_scale
 from bot.schema import Passage
 
 
@@ -88,7 +88,9 @@ def test_bm25_prefers_passages_with_rare_query_words(tmp_path, fake, store):
 
 QUESTIONS = ["What are the withdrawal symptoms of Klonopin?", "how long does klonopin withdrawal last",
              "how many people get dependent on klonopin", "Klonopin overdose signs", "is klonopin addictive",
-             "treatment for klonopin addiction", "term3 term17 term42", "Part 2 term99 how long", "what causes term5"]
+             "treatment for klonopin addiction", "term3 term17 term42", "Part 2 term99 how long", "what causes term5",
+             "my daughter has been taking klonopin for two years and now she wants to stop because she is pregnant "
+             "and scared, how long does klonopin withdrawal last and what are the symptoms she should watch for"]
 
 
 class Counting:
@@ -120,11 +122,13 @@ def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path,
     counting = Counting(loaded.passages)
     index = replace(loaded, passages=counting)
     retriever = Retriever(index, fake, settings)
-    weights = np.array([1.0, settings.lexical_weight, settings.aspect_weight, settings.answer_type_weight,
-                        settings.sentence_weight, settings.sentence_cosine_weight])
+    base = np.array([1.0, settings.lexical_weight, settings.aspect_weight, settings.answer_type_weight,
+                     settings.sentence_weight, settings.sentence_cosine_weight])
     read, candidates = 0, 0
     for text in QUESTIONS:
         q = analyse(text, index.words, frozenset())
+        words = len(q.text.split())  # a story's word signals weigh story_words / words of theirs
+        weights = base * np.array([1.0] + [min(1.0, settings.story_words / words)] * 5)
         v = fake.embed([q.text])[0]
         before = counting.read
         hits = retriever.search(q, v, k=k)
@@ -163,3 +167,9 @@ def test_terms_split_words_as_bm25s_does():
     for text in ("a b cd", "x_y z1 9", "Klonopin's 2mg-tabs", "é ÉTÉ ßs 中文 İi", "a\u0301b cafe\u0301", "", "__ _a b_"):
         assert _TERM.findall(text) == bm25s.findall(text)
         assert _TERM.findall(text.lower()) == bm25s.findall(text.lower())
+
+
+def test_a_story_weighs_its_word_signals_less_in_proportion_to_its_length():
+    assert story_scale(8, 20) == 1.0 and story_scale(20, 20) == 1.0
+    assert story_scale(40, 20) == 0.5 and story_scale(25, 20) == pytest.approx(0.8)
+    assert story_scale(400, 0) == 1.0  # 0 turns the scaling off
