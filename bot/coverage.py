@@ -157,6 +157,14 @@ _UNITS = frozenset(
     "mg mgs milligram milligrams mcg microgram micrograms ml g tablet tablets pill pills dose doses time times x "
     "year years yr yrs yo month months week weeks day days hour hours hr hrs minute minutes min mins am pm "
     "percent people st nd rd th".split())
+#: words after a plain number that make it a count, not part of a name: "klonopin 2 a day", "2 or 3",
+#: "2 at night", "2 more"
+_COUNTED = frozenset("a an at per each every daily nightly twice or to and more extra".split())
+
+
+def _joined(question: str, a: re.Match[str], b: re.Match[str]) -> bool:
+    """Tokens `a` and `b` of `question` are one name's: only a space or a hyphen between."""
+    return bool(re.fullmatch(r"[\s-]{1,3}", question[a.end():b.start()]))
 
 
 def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
@@ -174,14 +182,10 @@ def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
         if not any(c.isdigit() for c in code) or unit and unit.group(1).lower() in _UNITS:
             continue
         plain = code.isdigit()
-
-        def joined(a: re.Match[str], b: re.Match[str]) -> bool:
-            return bool(re.fullmatch(r"[\s-]{1,3}", question[a.end():b.start()]))
-
-        before = tokens[i - 1] if i and joined(tokens[i - 1], tok) else None
-        after = tokens[i + 1] if i + 1 < len(tokens) and joined(tok, tokens[i + 1]) else None
-        if plain and (after is not None and after.group().lower() in _UNITS or re.match(r"[.,]\d", question[tok.end():])
-                      or re.search(r"\d[.,]$", question[:tok.start()])):
+        before = tokens[i - 1] if i and _joined(question, tokens[i - 1], tok) else None
+        after = tokens[i + 1] if i + 1 < len(tokens) and _joined(question, tok, tokens[i + 1]) else None
+        if plain and (after is not None and after.group().lower() in _UNITS | _COUNTED
+                      or re.match(r"[.,]\d", question[tok.end():]) or re.search(r"\d[.,]$", question[:tok.start()])):
             continue  # a quantity, or part of "0.5" / "1,000"
         if before is not None and before.group().lower() in named:
             found.append((before.group(), code, False))
@@ -191,6 +195,7 @@ def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
 
 
 def _written(code: tuple[str, str, bool], text: str) -> bool:
+    """`text` writes the code next to its name word, in the same order ("chondrocalcinosis 2")."""
     word, number, first = code
     a, b = (number, word) if first else (word, number)
     return bool(re.search(rf"(?i)(?<![^\W_]){re.escape(a)}[\s-]{{1,3}}{re.escape(b)}(?![^\W_])", text))
@@ -282,7 +287,9 @@ def titled(question: str, hits: Sequence[Hit], coded: Sequence[tuple[str, str, b
     earliest among equals: the page about what the question is about. It is the first hit but when
     the ranking put another page first for the asked aspect: "What treatments are there for Sakati
     syndrome?" may find Schnitzler syndrome's treatment section before the Sakati syndrome page,
-    whose title names two of the question's words where Schnitzler's names one."""
+    whose title names two of the question's words where Schnitzler's names one. A title writing a
+    code of the question's name (`codes`) counts it as one more word ("Chromosome 1p deletion"
+    before "Chromosome 4q deletion")."""
     named = {title: len(_WORD.findall(split(question, title)[0])) + sum(_written(c, title) for c in coded)
              for title in {h.passage.title for h in hits}}
     return max(hits, key=lambda h: named[h.passage.title])  # max keeps the first of equals

@@ -238,7 +238,7 @@ def test_codes_are_the_numbers_of_a_name_not_quantities():
     # doses, counts, ages, decimals and numbers next to no word of the topic are not part of a name
     for question in ("is 2mg of klonopin a lot", "can i take klonopin 2 mg", "my son took 2 klonopin",
                      "klonopin 0.5 twice a day", "klonopin 3 times a day", "klonopin for my 7 year old",
-                     "on klonopin since 2019"):
+                     "on klonopin since 2019", "can he take klonopin 2 or 3 times", "klonopin 2 a day is that a lot"):
         assert codes(question, "klonopin") == (), question
 
 
