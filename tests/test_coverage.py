@@ -498,14 +498,19 @@ are also used to shrink them.
 """
 
 
+def one_document_bot(tmp_path_factory, embedder, name: str, text: str) -> Bot:
+    """A bot over a corpus of one document, `name`, built with `embedder`."""
+    root = tmp_path_factory.mktemp(name.split(".")[0])
+    (root / "corpus").mkdir()
+    (root / "corpus" / name).write_text(text, encoding="utf-8")
+    settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data")
+    build(settings, embedder)
+    return Bot.load(settings=settings, embedder=embedder)
+
+
 @pytest.fixture(scope="module")
 def kimura_bot(tmp_path_factory, real_embedder) -> Bot:
-    root = tmp_path_factory.mktemp("kimura")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "kimura.md").write_text(KIMURA, encoding="utf-8")
-    settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data")
-    build(settings, real_embedder)
-    return Bot.load(settings=settings, embedder=real_embedder)
+    return one_document_bot(tmp_path_factory, real_embedder, "kimura.md", KIMURA)
 
 
 @pytest.mark.model
@@ -547,12 +552,7 @@ may have tremor, slow eye movements and trouble speaking or swallowing.
 
 @pytest.fixture(scope="module")
 def ataxia_bot(tmp_path_factory, real_embedder) -> Bot:
-    root = tmp_path_factory.mktemp("ataxia")
-    (root / "corpus").mkdir()
-    (root / "corpus" / "sca2.md").write_text(ATAXIA, encoding="utf-8")
-    settings = Settings.load(corpus=root / "corpus", index=root / "index", data=root / "data")
-    build(settings, real_embedder)
-    return Bot.load(settings=settings, embedder=real_embedder)
+    return one_document_bot(tmp_path_factory, real_embedder, "sca2.md", ATAXIA)
 
 
 @pytest.mark.model
