@@ -3,12 +3,13 @@
 `LexicalIndex.build` indexes the passages' texts with the shared analyzer (`text.terms`),
 `save`/`load` keep it in the index folder (`bm25/`), and `scores` ranks passages for a question
 as a share of the best score its words could reach, which is what the hybrid ranking adds to
-the cosine (`retrieve.py`).
+the cosine (`retrieve.py`); `holding` counts the question's terms each passage holds, from the
+same postings, so the ranking knows which passages are worth reading.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -74,3 +75,18 @@ class LexicalIndex:
         top = top[np.lexsort((top, -scores[top]))]
         ceiling = (self._model.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
         return {int(d): float(scores[d]) / ceiling for d in top if scores[d] > 0}
+
+    def holding(self, terms: Iterable[str], pids: Sequence[int]) -> np.ndarray:
+        """How many of `terms` (analysed, distinct) each of the passages `pids` holds anywhere in
+        what was indexed (its title line and text), from the postings: no passage is read."""
+        vocab, matrix = self.vocabulary, self._model.scores
+        ids = np.asarray(pids, dtype=np.int64)
+        counts = np.zeros(len(ids), dtype=np.int64)
+        marked = np.zeros(len(self), dtype=bool)  # a term's passages, marked then cleared: no sort needed
+        for term in set(terms):
+            if (column := vocab.get(term)) is not None:
+                postings = matrix["indices"][matrix["indptr"][column]:matrix["indptr"][column + 1]]
+                marked[postings] = True
+                counts += marked[ids]
+                marked[postings] = False
+        return counts

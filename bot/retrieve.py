@@ -118,23 +118,28 @@ class Retriever:
                 k: int) -> dict[int, float]:
         """The hybrid score of every candidate that can reach the best `k`. The cosine and BM25 parts
         need no passage text; the other features do (reading and analysing a passage is most of the
-        cost), and together they add at most `bonus`. So the candidates are scored `k` at a time in
-        the order of their text-free part, and the rest are skipped once even the best of them, with
-        every bonus, would stay below the k-th score found: the same best `k` as scoring them all
-        (tests/test_retrieve.py holds it against the full table), with about half the passages read."""
+        cost), and each adds at most its weight: the aspect and answer-type matches only when the
+        question asks one, the sentence share at most the share of the question's terms the passage
+        holds at all (`LexicalIndex.holding`, from the postings). So the candidates are scored `k` at
+        a time in the order of that bound, and the rest are skipped once even the best bound left
+        is below the k-th score found: the same best `k` as scoring them all (tests/test_retrieve.py
+        holds it against the full table), with a fraction of the passages read."""
         s = self.settings
         weights = self.weights(query)
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
-        free = {pid: cosine[pid] + weights[1] * lexical.get(pid, 0.0) for pid in pids}
-        # each text feature is at most 1 (a match, a share, a cosine), and counts only when it can fire
-        bonus = sum(max(w, 0.0) for w, fires in zip(weights[2:], (
-            bool(query.aspects), query.expects is not None, True, s.sentence_cosine_weight != 0)) if fires)
-        ordered = sorted(pids, key=lambda pid: (-free[pid], pid))
+        asked = set(terms(query.text))
+        share = self.index.lexical.holding(asked, pids) / len(asked) if asked else np.zeros(len(pids))
+        positive = np.maximum(weights, 0.0)
+        fixed = (positive[2] * bool(query.aspects) + positive[3] * (query.expects is not None)
+                 + positive[5] * (s.sentence_cosine_weight != 0))  # each text feature is at most 1
+        bound = {pid: cosine[pid] + weights[1] * lexical.get(pid, 0.0) + fixed + positive[4] * float(held)
+                 for pid, held in zip(pids, share)}
+        ordered = sorted(pids, key=lambda pid: (-bound[pid], pid))
         scored: dict[int, float] = {}
         step = max(k, 1)
         for start in range(0, len(ordered), step):
-            if len(scored) >= k and free[ordered[start]] + bonus < heapq.nlargest(k, scored.values())[-1] - 1e-9:
+            if len(scored) >= k and bound[ordered[start]] < heapq.nlargest(k, scored.values())[-1] - 1e-9:
                 break
             batch = ordered[start:start + step]
             table = self._rows(query, vector, batch, cosine, lexical, sentences=s.sentence_cosine_weight != 0)

@@ -39,10 +39,20 @@ def terms(text: str) -> list[str]:
     return stemmer.stemWords(_words(text, stopwords))
 
 
+#: word → stem, for the words analysed so far (a corpus's vocabulary: bounded by `_KNOWN_MOST`)
+_KNOWN: dict[str, str] = {}
+_KNOWN_MOST = 300_000
+
+
 def bm25_tokens(texts: list[str]) -> list[list[str]]:
-    """`terms` of each text, with one call of the stemmer for them all (most of the cost of
-    analysing a short text is the call)."""
+    """`terms` of each text, with one call of the stemmer for the words not met before (most of
+    the cost of analysing a short text is the call; a word's stem is then a dictionary lookup)."""
     stemmer, stopwords = _analyzer()
     words = [_words(t, stopwords) for t in texts]
-    stems = iter(stemmer.stemWords([w for ws in words for w in ws]))
-    return [[next(stems) for _ in ws] for ws in words]
+    new = list({w for ws in words for w in ws if w not in _KNOWN})
+    if len(_KNOWN) + len(new) > _KNOWN_MOST:  # never emptied (other threads read it): the slower way past the bound
+        stems = iter(stemmer.stemWords([w for ws in words for w in ws]))
+        return [[next(stems) for _ in ws] for ws in words]
+    _KNOWN.update(zip(new, stemmer.stemWords(new)))
+    stem = _KNOWN.__getitem__
+    return [list(map(stem, ws)) for ws in words]

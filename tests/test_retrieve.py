@@ -112,9 +112,10 @@ class Counting:
 
 @pytest.mark.parametrize("k", [1, 3, 10])
 def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path, big_corpus, fake, k):
-    """Scoring candidates in order of their text-free part and stopping early gives exactly the
-    best k of the full feature table (ties broken by id), on questions with and without an asked
-    aspect or answer type, and reads fewer passages than there are candidates."""
+    """Scoring candidates in order of their bound (text-free part, and at most the share of the
+    question's terms each holds) and stopping early gives exactly the best k of the full feature
+    table (ties broken by id), on questions with and without an asked aspect or answer type, and
+    reads fewer passages than there are candidates."""
     shutil.copy(SEED_CORPUS / "klonopin-addiction-treatment.txt", big_corpus)
     settings = Settings.load(corpus=big_corpus, index=tmp_path / "index", candidates=40)
     build(settings, fake)
@@ -157,6 +158,20 @@ def test_sentence_terms_analyse_each_sentence_as_terms_does():
     assert bm25_tokens([]) == [] and bm25_tokens(["", "a b", "Running dogs"]) == [[], [], terms("Running dogs")]
 
 
+def test_bm25_tokens_stem_each_word_once_and_match_terms_past_the_bound(monkeypatch):
+    """Stems of the words met before come from a table; past its bound the stemmer does all: the
+    oracle for both is `terms`, text by text."""
+    from bot import text as analyser
+
+    texts = ["Headaches and hallucinations, sleeplessness", "the headaches came back", "Zyxqulating newly"]
+    first = analyser.bm25_tokens(texts)
+    assert first == [analyser.terms(t) for t in texts] and analyser._KNOWN["hallucinations"] == "hallucin"
+    assert analyser.bm25_tokens(texts) == first  # from the table
+    monkeypatch.setattr(analyser, "_KNOWN_MOST", 0)
+    known = len(analyser._KNOWN)
+    assert analyser.bm25_tokens(texts + ["Unseenword stemming"]) == [analyser.terms(t) for t in texts + ["Unseenword stemming"]]
+    assert len(analyser._KNOWN) == known and "unseenword" not in analyser._KNOWN
+
 def test_terms_split_words_as_bm25s_does():
     """`text._TERM` is a faster spelling of bm25s's own token pattern: the same words come out."""
     import re
@@ -173,3 +188,18 @@ def test_a_story_weighs_its_word_signals_less_in_proportion_to_its_length():
     assert story_scale(8, 20) == 1.0 and story_scale(20, 20) == 1.0
     assert story_scale(40, 20) == 0.5 and story_scale(25, 20) == pytest.approx(0.8)
     assert story_scale(400, 0) == 1.0  # 0 turns the scaling off
+
+
+def test_holding_counts_the_terms_each_passage_holds_as_a_scan_of_the_passages_does(tmp_path, big_corpus, fake):
+    from bot.text import bm25_tokens, terms
+
+    settings = Settings.load(corpus=big_corpus, index=tmp_path / "index")
+    build(settings, fake)
+    index = load(settings.index, settings=settings)
+    passages = list(index.passages)
+    held = [set(t) for t in bm25_tokens([p.context for p in passages])]  # the oracle: every passage analysed
+    pids = list(range(len(passages)))[::-1]  # any order
+    for text in QUESTIONS + ["zzzunknown words only", "symptoms symptoms symptom"]:
+        asked = set(terms(text))
+        assert index.lexical.holding(asked, pids).tolist() == [len(asked & held[pid]) for pid in pids], text
+    assert index.lexical.holding(set(), pids).tolist() == [0] * len(pids)
