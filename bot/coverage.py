@@ -171,8 +171,9 @@ def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
     """The numbers and codes that are part of the name the question asks about, each as (the
     name word next to it, the code, whether the code comes first): "Chondrocalcinosis 1",
     "chromosome 5q deletion", "8p11 myeloproliferative syndrome", "type A5". A code is next to a
-    word of the `topic`, with only a space or a hyphen between; a plain number only after one
-    ("2 klonopin" counts pills), and never one that counts or measures ("klonopin 2 mg", "2mg")."""
+    word of the `topic`, or to "type" after one ("Duane syndrome type 3"), with only a space or a
+    hyphen between; a plain number only after one ("2 klonopin" counts pills), and never one
+    that counts or measures ("klonopin 2 mg", "2mg")."""
     named = {w.lower() for w in _WORD.findall(topic)}
     tokens = list(_TOKEN.finditer(question))
     found = []
@@ -187,7 +188,9 @@ def codes(question: str, topic: str) -> tuple[tuple[str, str, bool], ...]:
         if plain and (after is not None and after.group().lower() in _UNITS | _COUNTED
                       or re.match(r"[.,]\d", question[tok.end():]) or re.search(r"\d[.,]$", question[:tok.start()])):
             continue  # a quantity, or part of "0.5" / "1,000"
-        if before is not None and before.group().lower() in named:
+        typed = (before is not None and before.group().lower() == "type" and i > 1
+                 and _joined(question, tokens[i - 2], before) and tokens[i - 2].group().lower() in named)
+        if before is not None and (before.group().lower() in named or typed):  # "Duane syndrome type 3"
             found.append((before.group(), code, False))
         elif not plain and after is not None and after.group().lower() in named:
             found.append((after.group(), code, True))

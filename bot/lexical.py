@@ -57,7 +57,7 @@ class LexicalIndex:
     @cached_property
     def _idf(self) -> np.ndarray:
         """BM25's (Lucene) IDF of every vocabulary entry, from its document counts."""
-        df = np.diff(self._model.scores["indptr"])
+        df = self._documents
         n = len(self)
         return np.log(1 + (n - df + 0.5) / (df + 0.5))
 
@@ -75,6 +75,17 @@ class LexicalIndex:
         top = top[np.lexsort((top, -scores[top]))]
         ceiling = (self._model.k1 + 1) * float(self._idf[[vocab[t] for t in tokens]].sum()) or 1.0
         return {int(d): float(scores[d]) / ceiling for d in top if scores[d] > 0}
+
+    def frequency(self, word: str) -> int:
+        """How many passages use `word` (by its analysed terms: the rarest one's count; 0 for a
+        stopword or a word no passage uses)."""
+        found = [self._documents[c] if (c := self.vocabulary.get(t)) is not None else 0 for t in bm25_tokens([word])[0]]
+        return int(min(found, default=0))
+
+    @cached_property
+    def _documents(self) -> np.ndarray:
+        """How many passages use each vocabulary entry."""
+        return np.diff(self._model.scores["indptr"])
 
     def holding(self, terms: Iterable[str], pids: Sequence[int]) -> np.ndarray:
         """How many of `terms` (analysed, distinct) each of the passages `pids` holds anywhere in

@@ -53,6 +53,8 @@ class Bot:
         self.reviews = {doc: Review.of(d.get("reviewed"), d.get("review_by"))
                         for doc, d in (index.manifest.get("documents") or {}).items()}
         self.topics = dialogue.title_words(self.titles)
+        #: a medicine's name → its name the documents use most ("clonazepam" → "klonopin")
+        self.names = query.preferred_names(index.lexical.frequency)
         #: the unit vector of a text as the bot embeds questions (the last 512 kept: `vector.cache_clear()`)
         self.vector = lru_cache(maxsize=512)(self._embed_one)
         self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
@@ -79,7 +81,7 @@ class Bot:
 
     def analyse(self, message: str) -> query.Query:
         known = getattr(self.embedder, "known_words", frozenset())
-        return query.analyse(message, self.index.words, known, self.index.lexical.vocabulary)
+        return query.analyse(message, self.index.words, known, self.index.lexical.vocabulary, self.names)
 
     def search(self, message: str, *, k: int = 10, mode: Mode | None = None) -> list[Hit]:
         """Ranked passages for a message, with no abstention: what the evaluation scores."""

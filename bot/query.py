@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import Any
 
 from .text import WORD, terms
 
@@ -57,10 +58,15 @@ def holds_answer_type(kind: str | None, passage_text: str) -> bool:
 
 
 @cache
+def _table_file() -> dict[str, Any]:
+    return tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
+
+
+@cache
 def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[re.Pattern[str], re.Pattern[str]]]]:
-    data = tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))
+    data = _table_file()
     synonyms: dict[str, tuple[str, ...]] = {}
-    for group in data["synonyms"]:
+    for group in [*data.get("names", ()), *data["synonyms"]]:
         for term in group:
             synonyms[term.lower()] = tuple(t for t in group if t.lower() != term.lower())
     aspects = {
@@ -69,6 +75,23 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[re.Pattern[st
         for name, spec in data["aspects"].items()
     }
     return synonyms, aspects
+
+
+@cache
+def _names() -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(n.lower() for n in group) for group in _table_file().get("names", ()))
+
+
+def preferred_names(frequency: Callable[[str], int]) -> dict[str, str]:
+    """Each name the documents use less than another name of the same thing (`names` in
+    synonyms.toml) → the one they use most (`frequency`: how many passages use a word), for the
+    names they use at all: "clonazepam" → "klonopin" where Clonazepam is named once."""
+    preferred = {}
+    for group in _names():
+        used = {name: frequency(name) for name in group}
+        most = max(group, key=lambda name: (used[name], -group.index(name)))
+        preferred.update({name: most for name in group if used[most] > used[name]})
+    return preferred
 
 
 def synonyms(word: str) -> tuple[str, ...]:
@@ -129,10 +152,14 @@ def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[st
         if len(word) < 5 or word in vocabulary or word in known or word in terms:
             continue
         limit = 1 if len(word) < 8 else 2
-        match = (process.extractOne(word, vocabulary.keys(), scorer=Levenshtein.distance, score_cutoff=limit)
-                 or process.extractOne(word, terms.keys(), scorer=Levenshtein.distance, score_cutoff=limit))
-        if match:
-            fixes[word] = match[0]
+        # a typo rarely hits the first letter: a word that starts otherwise is another word, not a
+        # fix ("keflex", a medicine the documents never name, is not "reflex")
+        for choices in (vocabulary.keys(), terms.keys()):
+            close = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
+            match = next((m for m, *_ in close if m[:1] == word[:1]), None)
+            if match:
+                fixes[word] = match
+                break
     return fixes
 
 
@@ -144,11 +171,14 @@ def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int
 
 
 def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] | set[str],
-            stems: Mapping[str, int] | None = None) -> Query:
-    """`vocabulary`: corpus words; `known`: words the model knows; `stems`: the BM25 vocabulary."""
+            stems: Mapping[str, int] | None = None, names: Mapping[str, str] | None = None) -> Query:
+    """`vocabulary`: corpus words; `known`: words the model knows; `stems`: the BM25 vocabulary;
+    `names`: a name → the name of the same thing the documents use most (`preferred_names`)."""
     text = message
     words = WORD.findall(text)
     fixes = correct(words, vocabulary, known, _tables()[0])
+    names = names or {}
+    fixes = {w: named for w in {w.lower() for w in words} if (named := names.get(fixes.get(w, w), fixes.get(w, w))) != w}
     if fixes:
         text = WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
     synonyms, _ = _tables()

@@ -235,6 +235,10 @@ def test_codes_are_the_numbers_of_a_name_not_quantities():
     assert codes("Who gets 8p11 myeloproliferative syndrome?", "myeloproliferative syndrome") == (
         ("myeloproliferative", "8p11", True),)
     assert codes("Brachydactyly type A5?", "Brachydactyly type") == (("type", "A5", False),)
+    # "type" after a word of the topic names a kind of it, whatever the page's title says
+    assert codes("What treatments are there for Duane syndrome type 3?", "Duane syndrome") == (("type", "3", False),)
+    assert codes("Brachydactyly type A5?", "Brachydactyly") == (("type", "A5", False),)
+    assert codes("is type 2 common with klonopin", "klonopin") == ()  # no word of the topic before "type"
     # doses, counts, ages, decimals and numbers next to no word of the topic are not part of a name
     for question in ("is 2mg of klonopin a lot", "can i take klonopin 2 mg", "my son took 2 klonopin",
                      "klonopin 0.5 twice a day", "klonopin 3 times a day", "klonopin for my 7 year old",
@@ -578,3 +582,16 @@ def test_every_passage_of_a_document_is_found_around_any_of_its_passages(tmp_pat
         whole = [p for p in passages if p.doc == passage.doc]  # the oracle: a scan of them all
         for window in (1, 2, 8):
             assert bot._document_passages(pid, passage.doc, window) == whole
+
+
+@pytest.mark.model
+def test_a_question_naming_the_generic_is_answered_from_the_section_it_asks(seed_bot):
+    """The document says Clonazepam once, in its first paragraph, and Klonopin throughout: asked by
+    the generic name, a question is searched as "klonopin", not drawn to the one paragraph naming it."""
+    assert seed_bot.names == {"clonazepam": "klonopin"}
+    for question, section in (("how do you treat clonazepam addiction", "Klonopin Addiction Treatment"),
+                              ("is it dangerous to mix clonazepam and alcohol", "Klonopin Overdose Symptoms"),
+                              ("can clonazepam withdrawal cause hallucinations", "Klonopin Withdrawal Symptoms"),
+                              ("what are the warning signs someone is abusing clonazepam", "Risks and Warning Signs")):
+        answer = seed_bot.ask(question)
+        assert answer.status == "answered" and answer.hits[0].passage.section == section, question

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.query import OVERVIEW, analyse, aspect_words, aspects, correct, section_aspects
+from bot.query import OVERVIEW, analyse, aspect_words, aspects, correct, preferred_names, section_aspects
 
 VOCAB = {"klonopin": 9, "clonazepam": 3, "withdrawal": 4, "symptoms": 6, "acromegaly": 1, "benzodiazepine": 2}
 KNOWN = {"what", "are", "the", "of", "symptoms", "withdrawal", "mother", "scared"}
@@ -17,6 +17,12 @@ def test_known_words_and_short_words_are_left_alone():
     assert correct(["scared", "mother", "xyz", "bread"], VOCAB, KNOWN) == {}
 
 
+def test_a_word_starting_with_another_letter_is_another_word_not_a_typo():
+    """"keflex" (a medicine the documents never name) is one letter from "reflex", but a typo rarely
+    hits the first letter: it is left as asked, and the coverage check can say it is not covered."""
+    assert correct(["keflex", "klonipin"], {**VOCAB, "reflex": 2}, KNOWN) == {"klonipin": "klonopin"}
+
+
 def test_analyse_fixes_text_and_adds_synonyms_to_lexical_only():
     q = analyse("what are klonopn withdrawl symptoms", VOCAB, KNOWN)
     assert q.text == "what are klonopin withdrawal symptoms"
@@ -25,6 +31,14 @@ def test_analyse_fixes_text_and_adds_synonyms_to_lexical_only():
     assert "alprazolam" in xanax.lexical and "alprazolam" not in xanax.text
     assert {"withdrawal", "symptoms"} <= q.aspects
 
+
+def test_a_name_the_documents_rarely_use_is_searched_as_the_one_they_use_most():
+    used = {"klonopin": 13, "clonazepam": 1, "xanax": 0, "alprazolam": 0, "valium": 2, "diazepam": 2}
+    names = preferred_names(lambda word: used.get(word, 0))
+    assert names == {"clonazepam": "klonopin"}  # names never used, or used alike, stay as asked
+    q = analyse("is Clonazepam safe, or clonazapam with alcohol", VOCAB, KNOWN, names=names)
+    assert q.text == "is klonopin safe, or klonopin with alcohol"  # a misspelt name too
+    assert analyse("is valium safe", VOCAB, KNOWN, names=names).text == "is valium safe"
 
 def test_a_story_is_searched_whole():
     story = ("My mother has been taking Klonopin every night for about six years because of panic attacks. "
