@@ -23,14 +23,15 @@ half of seed_fresh_coverage.jsonl), MedQuAD dev and the consumer questions with 
 covered" questions (benchmarks/data/*_near_topic.jsonl, and the other half of
 seed_fresh_coverage.jsonl) and off-topic questions (benchmarks/data/offtopic.txt).
 
-The settings kept are those that decline the most near-topic questions (mean over those sets)
-while every answerable set keeps at least 96% answered (the goal is 95%: the point of margin is
-there because a set's share with settings chosen on the other sets runs one to five points below
-its share with settings chosen on all of them); each set's figure is also shown with the
-settings chosen on the OTHER sets (leave one set out), the honest estimate for questions not
-seen. benchmarks/data/seed_reported_coverage.jsonl (questions written apart after the rule was
-built, both kinds) is only reported, never used to choose. Writes benchmarks/results/coverage.md,
-coverage.json and coverage.png (the trade-off).
+A message holding several questions is checked as `Bot.ask` answers it: question by question
+(`dialogue.questions`, each later one a follow-up of those before), and it counts as answered
+when one of its questions is. The settings kept are those that decline the most near-topic
+questions (mean over those sets) while every answerable set keeps at least 95% answered (the
+goal; with a margin, 96%, the best point declines 0.823 and 0.879 of the two near-topic sets);
+each set's figure is also shown with the settings chosen on the OTHER sets (leave one set out),
+the honest estimate for questions not seen. benchmarks/data/seed_reported_coverage.jsonl
+(questions written apart after the rule was built, both kinds) is only reported, never used to
+choose. Writes benchmarks/results/coverage.md, coverage.json and coverage.png (the trade-off).
 """
 
 from __future__ import annotations
@@ -47,10 +48,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CACHE, DATA, EVAL, RESULTS, open_bot  # noqa: E402
-from bot import Bot, Settings  # noqa: E402
+from bot import Bot, Settings, dialogue  # noqa: E402
 from bot.coverage import UNKNOWN_ZIPF, declines, named, unquoted  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
 from bot.evaluate import load_queries  # noqa: E402
+from bot.pipeline import clean_question  # noqa: E402
 
 ZIPF = (4.0, 4.5, 5.0, 5.5, 6.0)
 GAINS = (-0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.06, 0.07, 0.08, 0.1, 0.15, 9.0)  # 9: gain never decides
@@ -60,7 +62,7 @@ ASPECT_LENGTHS = (0, 8, 10, 12, 15, 20, 30, 999)  # 0: the aspect part never dec
 QUOTED_ZIPF = (5.0, 5.5, 6.0, 9.0)  # 9: every asking word counts
 #: (longest question, Zipf) of the unquoted part; (0, ...): it never decides
 QUOTED = [(0, 5.5)] + [(n, z) for n in (10, 12, 15, 20, 25, 30, 999) for z in QUOTED_ZIPF]
-KEEP = 0.96
+KEEP = 0.95
 #: (max words, Zipf, gain, sentence, sentence words, aspect words, quoted words, quoted Zipf)
 Point = tuple[int, float, float, float, int, int, int, float]
 SETTINGS = ("max_words", "specificity", "gain", "sentence", "sentence_words", "aspect_words", "quoted_words",
@@ -70,22 +72,33 @@ AXES = (LENGTHS, ZIPF, GAINS, SENTENCES, LENGTHS, ASPECT_LENGTHS, QUOTED)
 
 
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
-    """Per question: answered with the check off?, and the check's signals (every missing word compared)."""
+    """Per message: answered with the check off?, and per question of it, as `Bot.ask` splits it
+    (`dialogue.questions`: each later one asked as a follow-up of those before), answered with the
+    check off? and the check's signals (every missing word compared). A message is answered when
+    one of its questions is, as the bot shows it."""
     shipped = bot.settings
     bot.settings = replace(shipped, coverage_max_words=0, coverage_specificity=99.0)  # 0: the check off
     rows = []
     for q in questions:
-        answer = bot.ask(q)
-        searched = answer.searched_for or q
-        found = bot.coverage(bot.analyse(searched).text, bot.search(searched, k=10), joint=ZIPF)  # as Bot.ask checks it
-        rows.append({"question": q, "answered": answer.status == "answered", "found": found})
+        text = clean_question(q)
+        notice = bot.screen(text)[1]
+        parts = [text] if notice else dialogue.questions(text, bot.topics)
+        found, earlier = [], list[str]()
+        for part in parts:
+            answer = bot.ask(part, history=earlier) if len(parts) > 1 else bot.ask(q)
+            searched = answer.searched_for or part
+            found.append({"answered": answer.status == "answered", "checked": notice is None,  # none under a notice
+                          "found": bot.coverage(bot.analyse(searched).text, bot.search(searched, k=10), joint=ZIPF)})
+            earlier.append(part)
+        rows.append({"question": q, "answered": any(f["answered"] for f in found), "parts": found})
     bot.settings = shipped
     return rows
 
 
 @dataclass
 class Signals:
-    """One set's signals as arrays, so a point of the grid is a few vector operations."""
+    """One set's signals as arrays, one entry per question of its messages (`starts`: where each
+    message's begin), so a point of the grid is a few vector operations."""
 
     before: np.ndarray  # answered with the check off
     length: np.ndarray
@@ -96,6 +109,8 @@ class Signals:
     unquoted: dict[float, np.ndarray]  # per Zipf: asking words rarer than it, none used by the quoted passages
     best_gain: dict[float, np.ndarray]  # per specificity: the largest gain of a word rarer than it (-inf: none)
     compared: dict[float, np.ndarray]  # per specificity: some missing word rarer than it
+    starts: np.ndarray  # the index of each message's first question
+    checked: np.ndarray  # the check applies (never under a safety notice: `Bot.ask` keeps its quotes)
 
 
 _SIGNALS: dict[int, Signals] = {}  # by the id of a set's rows (each set's list is kept all run)
@@ -103,38 +118,42 @@ _SIGNALS: dict[int, Signals] = {}  # by the id of a set's rows (each set's list 
 
 def arrays(rows: list[dict]) -> Signals:
     if (found := _SIGNALS.get(id(rows))) is None:
+        parts = [part for r in rows for part in r["parts"]]
+
         def best(r: dict, z: float) -> float:
             single = [g for zz, g in zip(r["found"].zipf, r["found"].gains) if zz < z]
             return max(single + [g for zz, g in r["found"].joint if zz == z], default=-np.inf) if single else -np.inf
 
         found = _SIGNALS[id(rows)] = Signals(
-            np.array([r["answered"] for r in rows], dtype=bool), np.array([r["found"].length for r in rows]),
-            np.array([np.inf if r["found"].sentence is None else r["found"].sentence for r in rows]),
-            np.array([bool(r["found"].unmet) for r in rows], dtype=bool),
-            np.array([bool(r["found"].unnamed) for r in rows], dtype=bool),
-            np.array([r["found"].sentence is not None and min(r["found"].zipf, default=9) <= UNKNOWN_ZIPF for r in rows],
+            np.array([r["answered"] for r in parts], dtype=bool), np.array([r["found"].length for r in parts]),
+            np.array([np.inf if r["found"].sentence is None else r["found"].sentence for r in parts]),
+            np.array([bool(r["found"].unmet) for r in parts], dtype=bool),
+            np.array([bool(r["found"].unnamed) for r in parts], dtype=bool),
+            np.array([r["found"].sentence is not None and min(r["found"].zipf, default=9) <= UNKNOWN_ZIPF for r in parts],
                      dtype=bool),
-            {z: np.array([bool(unquoted(r["found"], z)) for r in rows], dtype=bool) for z in QUOTED_ZIPF},
-            {z: np.array([best(r, z) for r in rows]) for z in ZIPF},
-            {z: np.array([any(zz < z for zz in r["found"].zipf) for r in rows], dtype=bool) for z in ZIPF})
+            {z: np.array([bool(unquoted(r["found"], z)) for r in parts], dtype=bool) for z in QUOTED_ZIPF},
+            {z: np.array([best(r, z) for r in parts]) for z in ZIPF},
+            {z: np.array([any(zz < z for zz in r["found"].zipf) for r in parts], dtype=bool) for z in ZIPF},
+            np.cumsum([0] + [len(r["parts"]) for r in rows[:-1]]), np.array([r["checked"] for r in parts], dtype=bool))
     return found
 
 
 def answered(rows: list[dict], p: Point) -> np.ndarray:
     """Which of `rows` the bot answers with the check set at `p` (`coverage.declines`, on arrays;
-    `main` checks the two agree at the chosen point)."""
+    `main` checks the two agree at the chosen point): those with a question answered."""
     words, z, g, s, sentence_words, aspect, quoted, zq = p
     a = arrays(rows)
     by_words = (((a.length <= words) & ((a.best_gain[z] > g) | a.unnamed))
                 | ((a.length <= sentence_words) & a.compared[z] & ((a.sentence < s) | a.unknown)))
-    return a.before & ~by_words & ~(a.unmet & (a.length <= aspect)) & ~(a.unquoted[zq] & (a.length <= quoted))
+    kept = a.before & ~(a.checked & (by_words | (a.unmet & (a.length <= aspect)) | (a.unquoted[zq] & (a.length <= quoted))))
+    return np.logical_or.reduceat(kept, a.starts) if len(rows) else kept
 
 
 def answered_slowly(rows: list[dict], p: Point) -> np.ndarray:
     words, z, g, s, sentence_words, aspect, quoted, zq = p
-    return np.array([r["answered"] and not declines(r["found"], specific=z, gain=g, sentence=s, max_words=words,
-                                                    sentence_words=sentence_words, aspect_words=aspect,
-                                                    quoted_words=quoted, quoted_specific=zq) for r in rows])
+    return np.array([any(r["answered"] and not (r["checked"] and declines(
+        r["found"], specific=z, gain=g, sentence=s, max_words=words, sentence_words=sentence_words, aspect_words=aspect,
+        quoted_words=quoted, quoted_specific=zq)) for r in m["parts"]) for m in rows])
 
 
 def share_right(rows: list[dict], p: Point, must_answer: bool) -> float:
@@ -158,8 +177,8 @@ def shares(rows: list[dict], must_answer: bool) -> np.ndarray:
         # (words, gain, sentence, sentence words, aspect, q)
         kept = (by_gain[:, :, None, None, None, :] & by_sentence[None, None, :, :, None, :] & aspect[None, None, None, None])
         for ci, (words, zq) in enumerate(QUOTED):
-            answered = kept & (a.before & ~(a.unquoted[zq] & (a.length <= words)))
-            right = answered.mean(axis=-1, dtype=np.float32)
+            answered = (kept & ~(a.unquoted[zq] & (a.length <= words)) | ~a.checked) & a.before
+            right = np.logical_or.reduceat(answered, a.starts, axis=-1).mean(axis=-1, dtype=np.float32)
             out[:, zi, :, :, :, :, ci] = right if must_answer else 1 - right
     return out
 
@@ -252,8 +271,9 @@ def main() -> None:
     curve = {str(aspect): frontier(list(zip(np.round(mean_a[:, :, :, :, :, i].ravel(), 4).tolist(),
                                             np.round(mean_n[:, :, :, :, :, i].ravel(), 4).tolist())))
              for i, aspect in enumerate(ASPECT_LENGTHS)}
-    def asked(r: dict) -> str:
-        return named(r["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
+    def asked(r: dict) -> str:  # what the reply to its first question the check turns down names
+        first = next(p for p in r["parts"] if p["answered"])
+        return named(first["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
                      sentence_words=chosen[4], quoted_specific=chosen[7])
 
     def flipped(sets: dict[str, list[dict]]) -> list[dict]:

@@ -80,7 +80,7 @@ class Settings:
     coverage_max_words: int = 15
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
-    coverage_specificity: float = 5.5
+    coverage_specificity: float = 6.0
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
     coverage_gain: float = 0.06
     #: ...or when no quoted sentence has at least this cosine with the question
