@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.common import EVAL, RESULTS, open_bot  # noqa: E402
 from bot import Bot, Settings  # noqa: E402
 from bot.embed import make_embedder  # noqa: E402
-from bot.evaluate import graded_scores, index_docs, load_queries, section_grades  # noqa: E402
+from bot.evaluate import graded_scores, index_docs, load_queries, section_grades, sections  # noqa: E402
 
 MODES = (("hybrid", "**shipped hybrid**"), ("dense", "dense alone"), ("rrf", "RRF of the two"), ("bm25", "BM25 alone"))
 
@@ -34,8 +34,7 @@ def scores(bot: Bot, queries: list[dict], docs: set[str]) -> dict[str, float]:
     for q in queries:
         reply = bot.ask(q["question"])
         totals["declined"] += reply.status != "answered"
-        sections = list(dict.fromkeys((h.passage.doc, h.passage.section) for h in reply.hits))
-        found = graded_scores(sections, section_grades(q["qrels"], docs))
+        found = graded_scores(sections(reply.hits), section_grades(q["qrels"], docs))
         totals["ndcg@10"] += found["ndcg@10"]
         totals["top1_grade"] += found["top1_grade"]
     return {k: round(v / max(len(queries), 1), 3) for k, v in totals.items()}

@@ -24,6 +24,7 @@ from typing import Any
 
 from .pipeline import Bot
 from .retrieve import Mode
+from .schema import Hit
 
 RELEVANT = 2  # the grade from which a judged section counts as relevant for MRR and hit@1
 
@@ -65,8 +66,12 @@ def same_doc(gold: str, doc: str) -> bool:
 
 def sections_ranked(bot: Bot, question: str, *, mode: Mode | None = None, depth: int = 10) -> list[tuple[str, str]]:
     """The (doc, section) of the ranked passages, the first passage of each section kept, cut at `depth`."""
-    hits = bot.search(question, k=3 * depth, mode=mode)
-    return list(dict.fromkeys((h.passage.doc, h.passage.section) for h in hits))[:depth]
+    return sections(bot.search(question, k=3 * depth, mode=mode))[:depth]
+
+
+def sections(hits: Iterable[Hit]) -> list[tuple[str, str]]:
+    """The (doc, section) of passages in their order, the first passage of each section kept."""
+    return list(dict.fromkeys((h.passage.doc, h.passage.section) for h in hits))
 
 
 def index_doc(gold: str, docs: Collection[str]) -> str:

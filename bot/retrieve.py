@@ -142,7 +142,7 @@ class Retriever:
             if len(scored) >= k and bound[ordered[start]] < heapq.nlargest(k, scored.values())[-1] - 1e-9:
                 break
             batch = ordered[start:start + step]
-            table = self._rows(query, vector, batch, cosine, lexical, sentences=s.sentence_cosine_weight != 0)
+            table = self._rows(query, vector, batch, cosine, lexical, asked, sentences=s.sentence_cosine_weight != 0)
             scored.update(zip(batch, (table @ weights).tolist()))
         return scored
 
@@ -161,12 +161,12 @@ class Retriever:
         `sentences=False` leaves the best-sentence cosine at 0 (not read when its weight is 0)."""
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
-        return pids, self._rows(query, vector, pids, cosine, lexical, sentences=sentences)
+        return pids, self._rows(query, vector, pids, cosine, lexical, set(terms(query.text)), sentences=sentences)
 
     def _rows(self, query: Query, vector: np.ndarray, pids: list[int], cosine: dict[int, float],
-              lexical: dict[int, float], *, sentences: bool) -> np.ndarray:
-        """The FEATURES of these candidates, whose cosines are known, one row each."""
-        asked = set(terms(query.text))
+              lexical: dict[int, float], asked: set[str], *, sentences: bool) -> np.ndarray:
+        """The FEATURES of these candidates, whose cosines are known, one row each (`asked`: the
+        question's analysed terms, made once per question by the caller)."""
         rows = []
         best_sentence = self.sentence_cosines(pids, vector) if sentences else {}
         for pid, passage in zip(pids, self.index.get(pids)):
