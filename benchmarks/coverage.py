@@ -10,11 +10,12 @@ how common each is in everyday English, the question's best cosine with a quoted
 how that changes when each missing word is taken out, and when all are (at each specificity),
 whether a number or code of the name asked about is written by no quote, and whether a missing
 word is one everyday English never uses.
-`coverage.declines` is then evaluated on a grid of its eight settings: longest question checked
+`coverage.declines` is then evaluated on a grid of its nine settings: longest question checked
 (words), specificity (Zipf), gain, sentence cosine, longest question the sentence cosine is
-checked in, longest question checked for an unmet aspect (words; `coverage.unmet`), and longest
+checked in, longest question checked for an unmet aspect (words; `coverage.unmet`), longest
 question declined when the quoted passages use none of its asking words rarer than a Zipf
-frequency (`coverage.unquoted`), with that frequency: millions of points, scored by broadcasting.
+frequency (`coverage.unquoted`), with that frequency, and longest story whose missing words still
+decline it (the gain needed growing with its length): millions of points, scored by broadcasting.
 
 Sets that must be answered: the seed questions (../shared/eval/seed), the lay rewordings of
 questions the seed document answers (benchmarks/data/seed_answerable_lay.jsonl, and the answerable
@@ -24,14 +25,15 @@ covered" questions (benchmarks/data/*_near_topic.jsonl, and the other half of
 seed_fresh_coverage.jsonl) and off-topic questions (benchmarks/data/offtopic.txt).
 
 A message holding several questions is checked as `Bot.ask` answers it: question by question
-(`dialogue.questions`, each later one a follow-up of those before), and it counts as answered
-when one of its questions is. The settings kept are those that decline the most near-topic
-questions (mean over those sets) while every answerable set keeps at least 95% answered (the
-goal; with a margin, 96%, the best point declines 0.823 and 0.879 of the two near-topic sets);
-each set's figure is also shown with the settings chosen on the OTHER sets (leave one set out),
-the honest estimate for questions not seen. benchmarks/data/seed_reported_coverage.jsonl
-(questions written apart after the rule was built, both kinds) is only reported, never used to
-choose. Writes benchmarks/results/coverage.md, coverage.json and coverage.png (the trade-off).
+(`dialogue.questions`, each later one a follow-up of those before), and it counts as answered when
+one of its questions is; a message under a safety notice is checked whole. The settings kept are
+those that decline the most near-topic questions (mean over those sets) while every answerable set
+keeps at least 95% answered (the goal; with a margin, 96%, the best point declines 0.823 and 0.879
+of the two near-topic sets); each set's figure is also shown with the settings chosen on the OTHER
+sets (leave one set out), the honest estimate for questions not seen.
+benchmarks/data/seed_reported_coverage.jsonl (questions written apart after the rule was built,
+both kinds) is only reported, never used to choose. Writes benchmarks/results/coverage.md,
+coverage.json and coverage.png (the trade-off).
 """
 
 from __future__ import annotations
@@ -62,13 +64,14 @@ ASPECT_LENGTHS = (0, 8, 10, 12, 15, 20, 30, 999)  # 0: the aspect part never dec
 QUOTED_ZIPF = (5.0, 5.5, 6.0, 9.0)  # 9: every asking word counts
 #: (longest question, Zipf) of the unquoted part; (0, ...): it never decides
 QUOTED = [(0, 5.5)] + [(n, z) for n in (10, 12, 15, 20, 25, 30, 999) for z in QUOTED_ZIPF]
+STORY_LENGTHS = (0, 20, 25, 30, 999)  # 0: a message longer than max words is never declined by its missing words
 KEEP = 0.95
-#: (max words, Zipf, gain, sentence, sentence words, aspect words, quoted words, quoted Zipf)
-Point = tuple[int, float, float, float, int, int, int, float]
+#: (max words, Zipf, gain, sentence, sentence words, aspect words, quoted words, quoted Zipf, story words)
+Point = tuple[int, float, float, float, int, int, int, float, int]
 SETTINGS = ("max_words", "specificity", "gain", "sentence", "sentence_words", "aspect_words", "quoted_words",
-            "quoted_specificity")
+            "quoted_specificity", "story_words")
 #: the grid's axes, in the order of a Point (the quoted pair is one axis: `QUOTED`)
-AXES = (LENGTHS, ZIPF, GAINS, SENTENCES, LENGTHS, ASPECT_LENGTHS, QUOTED)
+AXES = (LENGTHS, ZIPF, GAINS, SENTENCES, LENGTHS, ASPECT_LENGTHS, QUOTED, STORY_LENGTHS)
 
 
 def signals(bot: Bot, questions: list[str]) -> list[dict]:
@@ -87,7 +90,7 @@ def signals(bot: Bot, questions: list[str]) -> list[dict]:
         for part in parts:
             answer = bot.ask(part, history=earlier) if len(parts) > 1 else bot.ask(q)
             searched = answer.searched_for or part
-            found.append({"answered": answer.status == "answered", "checked": notice is None,  # none under a notice
+            found.append({"answered": answer.status == "answered",
                           "found": bot.coverage(bot.analyse(searched).text, bot.search(searched, k=10), joint=ZIPF)})
             earlier.append(part)
         rows.append({"question": q, "answered": any(f["answered"] for f in found), "parts": found})
@@ -110,7 +113,6 @@ class Signals:
     best_gain: dict[float, np.ndarray]  # per specificity: the largest gain of a word rarer than it (-inf: none)
     compared: dict[float, np.ndarray]  # per specificity: some missing word rarer than it
     starts: np.ndarray  # the index of each message's first question
-    checked: np.ndarray  # the check applies (never under a safety notice: `Bot.ask` keeps its quotes)
 
 
 _SIGNALS: dict[int, Signals] = {}  # by the id of a set's rows (each set's list is kept all run)
@@ -134,26 +136,34 @@ def arrays(rows: list[dict]) -> Signals:
             {z: np.array([bool(unquoted(r["found"], z)) for r in parts], dtype=bool) for z in QUOTED_ZIPF},
             {z: np.array([best(r, z) for r in parts]) for z in ZIPF},
             {z: np.array([any(zz < z for zz in r["found"].zipf) for r in parts], dtype=bool) for z in ZIPF},
-            np.cumsum([0] + [len(r["parts"]) for r in rows[:-1]]), np.array([r["checked"] for r in parts], dtype=bool))
+            np.cumsum([0] + [len(r["parts"]) for r in rows[:-1]]))
     return found
 
 
 def answered(rows: list[dict], p: Point) -> np.ndarray:
     """Which of `rows` the bot answers with the check set at `p` (`coverage.declines`, on arrays;
     `main` checks the two agree at the chosen point): those with a question answered."""
-    words, z, g, s, sentence_words, aspect, quoted, zq = p
+    words, z, g, s, sentence_words, aspect, quoted, zq, story = p
     a = arrays(rows)
-    by_words = (((a.length <= words) & ((a.best_gain[z] > g) | a.unnamed))
+    by_words = (((a.length <= words) & ((a.best_gain[z] > g) | a.unnamed)) | _story(a, z, words, g, story)
                 | ((a.length <= sentence_words) & a.compared[z] & ((a.sentence < s) | a.unknown)))
-    kept = a.before & ~(a.checked & (by_words | (a.unmet & (a.length <= aspect)) | (a.unquoted[zq] & (a.length <= quoted))))
+    kept = a.before & ~(by_words | (a.unmet & (a.length <= aspect)) | (a.unquoted[zq] & (a.length <= quoted)))
     return np.logical_or.reduceat(kept, a.starts) if len(rows) else kept
 
 
 def answered_slowly(rows: list[dict], p: Point) -> np.ndarray:
-    words, z, g, s, sentence_words, aspect, quoted, zq = p
-    return np.array([any(r["answered"] and not (r["checked"] and declines(
+    words, z, g, s, sentence_words, aspect, quoted, zq, story = p
+    return np.array([any(r["answered"] and not declines(
         r["found"], specific=z, gain=g, sentence=s, max_words=words, sentence_words=sentence_words, aspect_words=aspect,
-        quoted_words=quoted, quoted_specific=zq)) for r in m["parts"]) for m in rows])
+        quoted_words=quoted, quoted_specific=zq, story_words=story) for r in m["parts"]) for m in rows])
+
+
+def _story(a: Signals, z: float, words: np.ndarray | int, g: np.ndarray | float, story: int) -> np.ndarray:
+    """Declined as a story (`coverage.declines`): longer than `words`, at most `story` words, a missing
+    word's gain over `g` times the length over `words` (broadcasts over arrays of `words` and `g`)."""
+    words, g = np.asarray(words, dtype=float), np.asarray(g, dtype=float)
+    return ((a.length > words) & (a.length <= story) & (g > 0)
+            & (a.best_gain[z] > g * a.length / np.maximum(words, 1)))
 
 
 def share_right(rows: list[dict], p: Point, must_answer: bool) -> float:
@@ -170,24 +180,27 @@ def shares(rows: list[dict], must_answer: bool) -> np.ndarray:
     out = np.empty(tuple(len(axis) for axis in AXES), dtype=np.float32)
     aspect = ~(a.unmet[None, :] & (length <= n(ASPECT_LENGTHS)))  # (aspect, question)
     for zi, z in enumerate(ZIPF):
-        by_gain = ~((length <= n(LENGTHS))[:, None, :]
-                    & ((a.best_gain[z][None, :] > n(GAINS)) | a.unnamed[None, :])[None, :, :])  # (words, gain, q)
         by_sentence = ~((length <= n(LENGTHS))[None, :, :]
                         & (a.compared[z] & ((a.sentence[None, :] < n(SENTENCES)) | a.unknown))[:, None, :])
-        # (words, gain, sentence, sentence words, aspect, q)
-        kept = (by_gain[:, :, None, None, None, :] & by_sentence[None, None, :, :, None, :] & aspect[None, None, None, None])
-        for ci, (words, zq) in enumerate(QUOTED):
-            answered = (kept & ~(a.unquoted[zq] & (a.length <= words)) | ~a.checked) & a.before
-            right = np.logical_or.reduceat(answered, a.starts, axis=-1).mean(axis=-1, dtype=np.float32)
-            out[:, zi, :, :, :, :, ci] = right if must_answer else 1 - right
+        short = ((length <= n(LENGTHS))[:, None, :]
+                 & ((a.best_gain[z][None, :] > n(GAINS)) | a.unnamed[None, :])[None, :, :])  # (words, gain, q)
+        for si, story in enumerate(STORY_LENGTHS):
+            by_gain = ~(short | _story(a, z, np.asarray(LENGTHS)[:, None, None], np.asarray(GAINS)[None, :, None], story))
+            # (words, gain, sentence, sentence words, aspect, q)
+            kept = (by_gain[:, :, None, None, None, :] & by_sentence[None, None, :, :, None, :]
+                    & aspect[None, None, None, None])
+            for ci, (words, zq) in enumerate(QUOTED):
+                answered = kept & ~(a.unquoted[zq] & (a.length <= words)) & a.before
+                right = np.logical_or.reduceat(answered, a.starts, axis=-1).mean(axis=-1, dtype=np.float32)
+                out[:, zi, :, :, :, :, ci, si] = right if must_answer else 1 - right
     return out
 
 
 def point(flat: int) -> Point:
     """The grid point at a flat index of a `shares` array."""
     idx = np.unravel_index(flat, tuple(len(axis) for axis in AXES))
-    w, z, g, s, sw, asp, (qw, qz) = (axis[i] for axis, i in zip(AXES, idx))
-    return (w, z, g, s, sw, asp, qw, qz)
+    w, z, g, s, sw, asp, (qw, qz), story = (axis[i] for axis, i in zip(AXES, idx))
+    return (w, z, g, s, sw, asp, qw, qz, story)
 
 
 def choose(answerable: dict[str, np.ndarray], unanswerable: dict[str, np.ndarray]) -> Point:
@@ -274,7 +287,7 @@ def main() -> None:
     def asked(r: dict) -> str:  # what the reply to its first question the check turns down names
         first = next(p for p in r["parts"] if p["answered"])
         return named(first["found"], specific=chosen[1], gain=chosen[2], sentence=chosen[3], max_words=chosen[0],
-                     sentence_words=chosen[4], quoted_specific=chosen[7])
+                     sentence_words=chosen[4], quoted_specific=chosen[7], story_words=chosen[8])
 
     def flipped(sets: dict[str, list[dict]]) -> list[dict]:
         return [{"question": r["question"], "asked": asked(r)} for rows in sets.values()
@@ -311,11 +324,14 @@ def markdown(result: dict) -> str:
              + (f"and in a question of at most {c['quoted_words']} words, when the quoted passages use none of its "
                 f"asking words rarer than Zipf {c['quoted_specificity']} (nothing but its topic and everyday words) "
                 if c["quoted_words"] else "the quoted-words part is off ")
+             + (f"and in a longer message of at most {c['story_words']} words, when taking its missing words out "
+                f"brings it closer by more than the gain times its length over {c['max_words']} "
+                if c["story_words"] else "")
              + f"(BOT_COVERAGE_MAX_WORDS={c['max_words']}, "
              f"BOT_COVERAGE_SPECIFICITY={c['specificity']}, BOT_COVERAGE_GAIN={c['gain']}, "
              f"BOT_COVERAGE_SENTENCE={c['sentence']}, BOT_COVERAGE_SENTENCE_WORDS={c['sentence_words']}, "
              f"BOT_COVERAGE_ASPECT_WORDS={c['aspect_words']}, BOT_COVERAGE_QUOTED_WORDS={c['quoted_words']}, "
-             f"BOT_COVERAGE_QUOTED_SPECIFICITY={c['quoted_specificity']}).", "",
+             f"BOT_COVERAGE_QUOTED_SPECIFICITY={c['quoted_specificity']}, BOT_COVERAGE_STORY_WORDS={c['story_words']}).", "",
              "| set | questions | must be | right before (min_score only) | right with the check | "
              "right, settings chosen without this set |", "|---|---:|---|---:|---:|---:|"]
     for r in result["table"]:

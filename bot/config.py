@@ -74,19 +74,22 @@ class Settings:
     #: keeps 99% of every answerable question set answered)
     min_score: float = 0.44
     # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
-    # eight settings chosen together on every public question set by benchmarks/coverage.py.
+    # nine settings chosen together on every public question set by benchmarks/coverage.py.
     #: longest question (in words) the check looks at for missing words: longer messages are stories;
     #: 0 turns the whole check off
-    coverage_max_words: int = 15
+    coverage_max_words: int = 12
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
     coverage_specificity: float = 6.0
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = 0.06
+    coverage_gain: float = 0.05
     #: ...or when no quoted sentence has at least this cosine with the question
     coverage_sentence: float = 0.65
     #: ...this last only in a question of at most this many words (a long story meets any one sentence less closely)
     coverage_sentence_words: int = 10
+    #: longest message (in words) past `coverage_max_words` whose missing words still decline it, when they
+    #: raise the match by more than the gain times its length over `coverage_max_words`; 0 turns this part off
+    coverage_story_words: int = 20
     #: longest question (in words) in which an aspect asked (diagnosis, outlook, treatment...) that no
     #: quoted passage meets, by its heading or its words, is declined; 0 turns this part off
     coverage_aspect_words: int = 15

@@ -49,8 +49,8 @@ most `sentence_words`: the model cannot place it, so neither cosine can tell.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
-pulled away most, or the words that asked the aspect: "diagnosed", or the rarest word the quotes
-lack). The eight settings are chosen on every public question set by benchmarks/coverage.py.
+pulled away most for its rarity, or the words that asked the aspect: "diagnosed", or the rarest word the quotes
+lack). The nine settings are chosen on every public question set by benchmarks/coverage.py.
 
 Left out: negation and comparisons ("Klonopin or Xanax?"); a message holding several questions
 is split before (`dialogue.questions`).
@@ -64,7 +64,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .dialogue import FRAME_FORMS, FRAME_WORDS
-from .query import OVERVIEW, aspect_words, aspects, expects, holds_answer_type, mentioned, section_aspects, synonyms
+from .query import (
+    OVERVIEW,
+    aspect_words,
+    aspects,
+    english_words,
+    expects,
+    holds_answer_type,
+    mentioned,
+    section_aspects,
+    synonyms,
+)
 from .schema import Hit
 from .text import bm25_tokens
 
@@ -336,7 +346,7 @@ def without(question: str, word: str) -> str:
 
 def declines(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
              sentence_words: int | None = None, aspect_words: int = 0, quoted_words: int = 0,
-             quoted_specific: float | None = None) -> bool:
+             quoted_specific: float | None = None, story_words: int = 0) -> bool:
     """Topic covered, what is asked not: in a question of at most `aspect_words` words, an aspect
     no quoted passage meets (`unmet`); in one of at most `quoted_words`, asking words rarer than
     `quoted_specific` (`specific` when None) none of which the quoted passages use (`unquoted`);
@@ -345,7 +355,11 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     best sentence by more than `gain`, or, in one of at most `sentence_words` (`max_words` when
     None), no sentence closer than `sentence` (a long story meets any one sentence less closely)
     or a missing word everyday English never uses (`UNKNOWN_ZIPF`: a name, "Sakati syndrome", that the
-    model cannot place, so neither cosine can tell)."""
+    model cannot place, so neither cosine can tell). A longer message, of at most `story_words`, is
+    declined by its missing words too when they raise the match by more than `gain` times its length
+    over `max_words`: in a story many words are taken out together, and the match moves more for any
+    reason ("my daughter just found out shes pregnant and shes been on klonopin for months, will it
+    hurt the baby?": 19 words, pregnant and baby taken out raise it by 0.15)."""
     if found.unmet and found.length <= aspect_words:
         return True
     if found.unnamed and found.length <= max_words:  # "Chondrocalcinosis 1" where only "Chondrocalcinosis 2" is found
@@ -358,6 +372,7 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     compared += [g for z, g in found.joint if z == specific]
     sentence_words = max_words if sentence_words is None else sentence_words
     return ((found.length <= max_words and max(compared) > gain)
+            or (max_words < found.length <= story_words and gain > 0 and max(compared) > gain * found.length / max_words)
             or (found.length <= sentence_words and (found.sentence < sentence or min(found.zipf) <= UNKNOWN_ZIPF)))
 
 
@@ -370,7 +385,7 @@ def unquoted(found: Coverage, specific: float) -> tuple[int, ...]:
 
 
 def named(found: Coverage, *, specific: float, gain: float, sentence: float, max_words: int,
-          sentence_words: int | None = None, quoted_specific: float | None = None) -> str:
+          sentence_words: int | None = None, quoted_specific: float | None = None, story_words: int = 0) -> str:
     """What a declined question's "not about ..." names: its missing words (`asked`) when they
     decline it, since "pregnancy" says more than "treated", or the whole words of the unmet aspect
     they are part of ("life expectancy", not "expectancy"); else the words of its unmet aspect (or the
@@ -380,8 +395,8 @@ def named(found: Coverage, *, specific: float, gain: float, sentence: float, max
     if found.unnamed and found.length <= max_words:
         return found.unnamed[0]
     if declines(found, specific=specific, gain=gain, sentence=sentence, max_words=max_words,
-                sentence_words=sentence_words):
-        words = asked(found, specific, gain)
+                sentence_words=sentence_words, story_words=story_words):
+        words = asked(found, specific)
         return next((phrase for phrase in found.unmet if words and set(words.lower().split()) <= set(phrase.lower().split())),
                     words)
     lacking = set(unquoted(found, specific if quoted_specific is None else quoted_specific))
@@ -407,15 +422,16 @@ def _around(words: Sequence[str], rare: dict[int, float], center: int, most: int
     return " ".join(named.values())
 
 
-def asked(found: Coverage, specific: float, gain: float = float("inf"), most: int = 3) -> str:
-    """What the answer names: the rarest of the missing words whose removal helped the match by
-    more than `gain`, with the missing words rarer than `specific` right next to it ("birth
-    defects", "grapefruit juice"), each stem once; the rarest compared one when none did alone
-    (they pulled away together)."""
-    compared = {i: (z, g) for i, z, g in zip(found.missing, found.zipf, found.gains) if z < specific}
+def asked(found: Coverage, specific: float, most: int = 3) -> str:
+    """What the answer names: the missing word rarer than `specific` whose removal helped the match
+    most for how rare it is (its gain times its distance in Zipf from "the", 7), with the missing
+    words rarer than `specific` right next to it ("birth defects", "grapefruit juice"), each stem
+    once. So "urine", not the everyday "show" that helped a little more, in "will klonopin show on
+    a urine drug screen"; "hot car", not the rarer "pills" of the story, whose removal hurt the match."""
+    compared = {i: (z, g) for i, z, g in zip(found.missing, found.zipf, found.gains) if z < specific and g == g}
     if not compared:
         return ""
-    center = min([i for i, (_, g) in compared.items() if g > gain] or compared, key=lambda i: (compared[i][0], i))
+    center = max(compared, key=lambda i: (compared[i][1] * (7 - compared[i][0]), -i))
     return _around(found.words, {i: z for i, (z, _) in compared.items()}, center, most)
 
 
@@ -450,21 +466,8 @@ def everyday(word: str) -> str:
 
 def _everyday_words(length: int) -> tuple[str, ...]:
     """The everyday English words (Zipf EVERYDAY_ZIPF and up) within one letter of `length` letters."""
-    by_length = _everyday_by_length()
+    by_length = english_words(EVERYDAY_ZIPF)
     return tuple(w for n in (length - 1, length, length + 1) for w in by_length.get(n, ()))
-
-
-@lru_cache(maxsize=1)
-def _everyday_by_length() -> dict[int, tuple[str, ...]]:
-    from wordfreq import top_n_list, zipf_frequency
-
-    found: dict[int, list[str]] = {}
-    for word in top_n_list("en", 50_000):  # most common first
-        if zipf_frequency(word, "en") < EVERYDAY_ZIPF:
-            break
-        if word.isalpha():
-            found.setdefault(len(word), []).append(word)
-    return {n: tuple(words) for n, words in found.items()}
 
 
 @lru_cache(maxsize=8192)

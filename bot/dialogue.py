@@ -47,7 +47,10 @@ _STOP = set(
     "their it its this that these those there here what which who whom whose when where why how whats hows "
     "if then than so also too very just more most much many some any all please tell know want need get "
     "still yet again now ok okay thanks thank really one ones other others during after before while "
-    "without into over under between against through hello hi hey dear".split()
+    "without into over under between against through hello hi hey dear "
+    # contractions typed without the apostrophe ("shes", "cant"); not "ill", "id", "well": words of their own
+    "im ive youre hes shes theyre thats cant wont dont doesnt didnt isnt arent wasnt werent havent hasnt hadnt "
+    "couldnt shouldnt wouldnt".split()
 )
 # words that name what is asked about a topic (an aspect of it), not which topic
 _ASPECT = set(

@@ -176,7 +176,8 @@ class Bot:
             return None
         found = self.coverage(searched, hits)
         by_words = dict(specific=s.coverage_specificity, gain=s.coverage_gain, sentence=s.coverage_sentence,
-                        max_words=s.coverage_max_words, sentence_words=s.coverage_sentence_words)
+                        max_words=s.coverage_max_words, sentence_words=s.coverage_sentence_words,
+                        story_words=s.coverage_story_words)
         if not coverage.declines(found, **by_words, aspect_words=s.coverage_aspect_words,
                                  quoted_words=s.coverage_quoted_words, quoted_specific=s.coverage_quoted_specificity):
             return None
@@ -246,11 +247,11 @@ class Bot:
         else:  # documents in several languages: the question's own, when it has any
             pool = self._retrieve(q, max(k, self.settings.candidates), self.settings.retrieval)  # type: ignore[arg-type]
             hits = [h for h in pool if self.doc_languages.get(h.passage.doc, self.texts.language) == locale.language][:k]
-        # checked on the analysed text (its misspelled words corrected); not under a safety notice (the
-        # message tells a story, and the quotes follow the notice); in English only (word frequencies,
-        # stems and synonyms are English: a question in another language is checked when it was
-        # searched through its glossary)
-        checked = not notice and (other_language or locale.language == "en")
+        # checked on the analysed text (its misspelled words corrected), under a safety notice too (quotes
+        # after the notice are read as what to do: "our dog ate one of my pills" gets none on addiction);
+        # in English only (word frequencies, stems and synonyms are English: a question in another
+        # language is checked when it was searched through its glossary)
+        checked = other_language or locale.language == "en"
         uncovered = self.uncovered(q.text, hits, locale if other_language else None) if checked else None
         return answer.compose(
             text, hits, safety=notice, texts=locale, titles=self.titles, uncovered=uncovered,

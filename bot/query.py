@@ -156,11 +156,43 @@ def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[st
         # fix ("keflex", a medicine the documents never name, is not "reflex")
         for choices in (vocabulary.keys(), terms.keys()):
             close = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
-            match = next((m for m, *_ in close if m[:1] == word[:1]), None)
-            if match:
-                fixes[word] = match
+            match = next(((m, d) for m, d, *_ in close if m[:1] == word[:1]), None)
+            if match and (match[1] < 2 or not english_near(word)):
+                fixes[word] = match[0]
+                break
+            if match:  # "pamplets" misspells "pamphlets" (one letter), not the documents' "pimples" (two)
                 break
     return fixes
+
+
+#: an English word at least this common (Zipf: 3 is once in a million words) one letter from a
+#: misspelling is what it misspells, before any corpus word two letters away
+ENGLISH_ZIPF = 3.0
+
+
+def english_near(word: str, min_zipf: float = ENGLISH_ZIPF) -> str | None:
+    """An English word at least `min_zipf` common (wordfreq) one letter from `word` (added, dropped,
+    changed, or two swapped) that starts with the same letter; None when there is none."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    by_length = english_words(min_zipf)
+    near = (w for n in (len(word) - 1, len(word), len(word) + 1) for w in by_length.get(n, ())
+            if w[:1] == word[:1] and w != word and DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1)
+    return next(near, None)
+
+
+@lru_cache(maxsize=4)
+def english_words(min_zipf: float) -> dict[int, tuple[str, ...]]:
+    """English words (letters only) at least `min_zipf` common (wordfreq), by length, most common first."""
+    from wordfreq import top_n_list, zipf_frequency
+
+    found: dict[int, list[str]] = {}
+    for word in top_n_list("en", 50_000):  # most common first; the last is under Zipf 3
+        if zipf_frequency(word, "en") < min_zipf:
+            break
+        if word.isalpha():
+            found.setdefault(len(word), []).append(word)
+    return {n: tuple(words) for n, words in found.items()}
 
 
 def _in_corpus(term: str, vocabulary: Mapping[str, int], stems: Mapping[str, int]) -> bool:

@@ -41,7 +41,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 SHOTS = ROOT / "tests" / "screenshots"
 SEED_QUESTION = "What are the withdrawal symptoms of Klonopin?"
-EMERGENCY = "My dad took a whole bottle of Klonopin and won't wake up"
+# an emergency whose quotes answer it (the notice first, then the overdose signs)
+EMERGENCY = "My dad took a whole bottle of Klonopin, what are the signs of an overdose?"
 RATE = 6
 SIZES = {"phone": (375, 667), "widget": (380, 640), "desktop": (1280, 800)}
 #: (language, page question, emergency, crisis): what a frightened person types, after a first question

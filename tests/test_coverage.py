@@ -184,7 +184,7 @@ def test_a_declined_question_names_the_whole_aspect_its_missing_word_is_part_of(
     found = Coverage("Kimura disease", "", words, missing=(3, 4), zipf=(6.1, 3.2), length=11, sentence=0.6,
                      gains=(float("nan"), 0.1), unmet=("life expectancy",))
     rule = {"specific": 5.5, "gain": 0.05, "sentence": 0.65, "max_words": 15}
-    assert asked(found, 5.5, 0.05) == "expectancy" and named(found, **rule) == "life expectancy"
+    assert asked(found, 5.5) == "expectancy" and named(found, **rule) == "life expectancy"
     # a missing word that is no part of the aspect's words is named alone
     other = replace(found, words=("pregnant", *words[1:]), missing=(0,), zipf=(4.0,), gains=(0.1,))
     assert named(other, **rule) == "pregnant"
@@ -315,7 +315,11 @@ def test_declines_when_a_rare_missing_word_pulls_the_question_away_or_nothing_is
     assert not declines(found((-0.03,), (4.0,), 0.7), **rule)  # a paraphrase: taking it out hurts the match
     assert declines(found((-0.03,), (4.0,), 0.5), **rule)  # ...but no sentence is close to the question at all
     assert not declines(found((0.08,), (5.5,), 0.5), **rule)  # an everyday word never decides
-    assert not declines(found((0.08,), (4.0,), 0.5, length=16), **rule)  # a long story is not checked
+    assert not declines(found((0.08,), (4.0,), 0.5, length=16), **rule)  # a long story is not checked...
+    # ...but for a larger gain, growing with its length, when stories are: 0.05 x 16 / 15 = 0.053, 0.05 x 20 / 15 = 0.067
+    assert declines(found((0.06,), (4.0,), 0.5, length=16), **rule, story_words=20)
+    assert not declines(found((0.06,), (4.0,), 0.5, length=20), **rule, story_words=20)
+    assert not declines(found((0.5,), (4.0,), 0.5, length=21), **rule, story_words=20)  # longer than story words
     assert not declines(found((0.08,), (4.0,), 0.5), **{**rule, "max_words": 0})  # 0 turns the check off
     assert not declines(Coverage("Klonopin", "is", ("is",), length=3), **rule)  # nothing missing
     # the sentence part can look at shorter questions only: a story meets any one sentence less closely
@@ -323,19 +327,23 @@ def test_declines_when_a_rare_missing_word_pulls_the_question_away_or_nothing_is
     assert declines(found((0.08,), (4.0,), 0.5, length=12), **rule, sentence_words=10)  # the gain part still does
 
 
-def test_asked_names_the_rarest_word_that_pulled_away_with_its_missing_neighbours():
+def test_asked_names_the_word_that_pulled_away_most_for_its_rarity_with_its_missing_neighbours():
     both = found((0.02, 0.09), (4.2, 3.1), 0.7)
-    assert asked(both, 5.0, 0.05) == "breastfeeding"  # the one over the gain, though "pregnancy" is missing too
-    assert asked(found((0.09, 0.02), (4.2, 3.1), 0.7), 5.0, 0.05) == "pregnancy"
-    assert asked(found((0.02, 0.03), (4.2, 3.1), 0.4), 5.0, 0.05) == "breastfeeding"  # none over: the rarest
+    assert asked(both, 5.0) == "breastfeeding"  # it pulled away most, though "pregnancy" is missing too
+    assert asked(found((0.09, 0.02), (4.2, 3.1), 0.7), 5.0) == "pregnancy"
+    assert asked(found((0.02, 0.03), (4.2, 3.1), 0.4), 5.0) == "breastfeeding"
+    # an everyday word that helped a little more is not what is asked: 0.054 x (7 - 5.68) < 0.024 x (7 - 3.84)
+    words = ("show", "on", "a", "urine", "drug", "screen")
+    cov = Coverage("Klonopin", " ".join(words), words, (0, 3, 5), (5.68, 3.84, 4.85), 8, 0.58, (0.054, 0.024, 0.026))
+    assert asked(cov, 6.0) == "urine"
     words = ("covered", "by", "insurance")
     cov = Coverage("Klonopin", "covered by insurance", words, (0, 2), (4.5, 4.3), 5, 0.6, (0.02, 0.07))
-    assert asked(cov, 5.0, 0.05) == "insurance"  # "covered" is not next to it
+    assert asked(cov, 5.0) == "insurance"  # "covered" is not next to it
     words = ("weight", "gain", "gained")
     cov = Coverage("Klonopin", "weight gain gained", words, (0, 1, 2), (4.5, 4.3, 4.4), 5, 0.6, (0.02, 0.07, 0.0))
-    assert asked(cov, 5.0, 0.05) == "weight gain"  # its missing neighbours, each stem once
-    assert asked(cov, 4.4, 0.05) == "gain"  # "weight" not rare enough to be named
-    assert asked(Coverage("K", "x"), 5.0, 0.05) == ""
+    assert asked(cov, 5.0) == "weight gain"  # its missing neighbours, each stem once
+    assert asked(cov, 4.4) == "gain"  # "weight" not rare enough to be named
+    assert asked(Coverage("K", "x"), 5.0) == ""
 
 
 @pytest.fixture(scope="module")
@@ -438,9 +446,9 @@ ANSWERED = [
 ]
 DECLINED = {
     'is klonopin safe when pregnant': 'pregnant',
-    'im 8 weeks pregnant on klonopin for panic attacks, does it cause birth defects': 'birth defects',
+    'im 8 weeks pregnant on klonopin for panic attacks, does it cause birth defects': 'pregnant',
     'can i take klonopin while breastfeeding my baby': 'breastfeeding',
-    'where should klonopin be stored, is the bathroom cabinet ok': 'stored',
+    'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
     'does klonopin make birth control pills stop working': 'birth',
     'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
@@ -483,6 +491,34 @@ def test_on_topic_questions_the_document_does_not_answer_are_declined_naming_bot
     assert answer.uncovered is not None and answer.uncovered["asked"] == asked
     assert set(answer.uncovered["topic"].lower().split()) <= {"klonopin", "clonazepam"}
     assert answer.markdown.startswith(f"The documents talk about {answer.uncovered['topic']}, but not about {asked}.")
+
+
+#: messages past the check's max words (stories), whose missing words pull away more than their length calls for
+STORIES = {
+    'my husband has a DOT drug test next week, will his prescribed klonopin be a problem': 'DOT',
+    'i left my moms klonopin bottle in a hot car all day, are the pills still good': 'hot car',
+}
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(("question", "asked"), STORIES.items())
+def test_a_story_whose_missing_words_pull_away_is_declined_naming_them(seed_bot, question, asked):
+    assert len(question.split()) > seed_bot.settings.coverage_max_words
+    answer = seed_bot.ask(question)
+    assert answer.status == "no_answer" and answer.uncovered == {"topic": "klonopin", "asked": asked}
+
+
+@pytest.mark.model
+def test_under_a_safety_notice_quotes_that_do_not_answer_are_left_out_and_those_that_do_kept(seed_bot):
+    """The notice comes first either way; quotes about addiction after "our dog ate one of my pills"
+    would be read as what to do, while the overdose signs after a handful taken with vodka answer."""
+    dog = seed_bot.ask("our dog ate one of my klonopin pills, what should we do")
+    assert dog.safety is not None and dog.status == "no_answer" and dog.hits == ()
+    assert dog.uncovered == {"topic": "klonopin", "asked": "dog ate"}
+    assert dog.markdown.startswith(dog.safety.message)
+    son = seed_bot.ask("my son took a handful of klonopin with vodka, what are the signs of overdose")
+    assert son.safety is not None and son.status == "answered" and son.uncovered is None
+    assert son.markdown.startswith(son.safety.message) and son.hits[0].passage.section == "Klonopin Overdose Symptoms"
 
 
 KIMURA = """---

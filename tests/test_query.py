@@ -23,6 +23,14 @@ def test_a_word_starting_with_another_letter_is_another_word_not_a_typo():
     assert correct(["keflex", "klonipin"], {**VOCAB, "reflex": 2}, KNOWN) == {"klonipin": "klonopin"}
 
 
+def test_a_word_one_letter_from_an_english_word_is_not_read_as_a_corpus_word_two_letters_away():
+    """"pamplets" misspells "pamphlets" (one letter), which the documents never use; "pimples", two
+    letters away, is another word. A corpus term two letters away from nothing English is still mended."""
+    vocab = {**VOCAB, "pimples": 3, "benzodiazepine": 2}
+    assert correct(["pamplets", "benzodiazapene", "acromegally"], vocab, KNOWN) == {
+        "benzodiazapene": "benzodiazepine", "acromegally": "acromegaly"}
+
+
 def test_analyse_fixes_text_and_adds_synonyms_to_lexical_only():
     q = analyse("what are klonopn withdrawl symptoms", VOCAB, KNOWN)
     assert q.text == "what are klonopin withdrawal symptoms"

@@ -262,7 +262,7 @@ def test_a_thumb_on_any_message_of_an_answer_logs_that_answer(bot: Bot, tmp_path
 
 
 def test_render_puts_the_notice_first_and_the_sources_in_a_collapsed_panel(bot: Bot):
-    answer = bot.ask("My dad took a whole bottle of Klonopin and won't wake up")
+    answer = bot.ask("My dad took a whole bottle of Klonopin, what are the signs of an overdose?")
     assert answer.safety is not None and answer.hits
     main, panel = render(answer, Sources(bot.settings.corpus, bot.index.passages), bot.texts)
     assert main["content"].startswith('<div class="notice notice-emergency" role="alert">\n\n' + answer.safety.message)
@@ -273,7 +273,7 @@ def test_render_puts_the_notice_first_and_the_sources_in_a_collapsed_panel(bot: 
 
 def test_the_chat_shows_the_notice_at_once_then_replaces_it_with_the_whole_answer(bot: Bot):
     chat = Chat(Service(bot), bot.settings.corpus)
-    _, shown, messages, pending = chat.screen("My dad took a whole bottle of Klonopin and won't wake up", [], [], "en-US")
+    _, shown, messages, pending = chat.screen("My dad took a whole bottle of Klonopin, what are the signs of an overdose?", [], [], "en-US")
     assert [m["role"] for m in shown] == ["user", "assistant"]
     assert shown[1]["content"] == f'<div class="notice notice-emergency" role="alert">\n\n{bot.texts.emergency}\n\n</div>'
     shown, messages, turns = chat.answer(pending, messages, [], "en-US", "chat", None)

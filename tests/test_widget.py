@@ -165,7 +165,7 @@ def test_a_citation_with_a_url_copies_the_url_and_a_relative_link_is_made_absolu
 
 
 def test_a_notice_copies_with_its_links_spelled_out(bot: Bot):
-    answer = bot.ask("i dont want to live anymore")
+    answer = bot.ask("i want to end my life, i am addicted to klonopin and cant stop, how is it treated")
     text = share_text(answer)
     assert "988lifeline.org (https://988lifeline.org/chat/)" in text and "Call or text 988" in text
     assert text.index("988") < text.index("[1]") < text.index(answer.disclaimer)
