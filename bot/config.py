@@ -74,7 +74,10 @@ class Settings:
     #: keeps 99% of every answerable question set answered)
     min_score: float = 0.44
     # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
-    # nine settings chosen together on every public question set by benchmarks/coverage.py.
+    # nine settings chosen together (all but `coverage_passages`) on every public question set by benchmarks/coverage.py.
+    #: the best passages the check reads, however many a reply quotes (`top_k`): a caller asking for
+    #: ten gets the same decision as the chat's three
+    coverage_passages: int = 3
     #: longest question (in words) the check looks at for missing words: longer messages are stories;
     #: 0 turns the whole check off
     coverage_max_words: int = 12

@@ -509,6 +509,25 @@ def test_a_story_whose_missing_words_pull_away_is_declined_naming_them(seed_bot,
 
 
 @pytest.mark.model
+def test_the_decision_is_the_same_however_many_passages_a_reply_quotes(seed_bot):
+    """The check reads the best `coverage_passages` passages: a caller asking for ten (`BOT_TOP_K=10`,
+    as `ask --json` callers do) gets the "not covered" the chat's three get, and the same quotes first."""
+    shipped = seed_bot.settings
+    # read over ten passages, the first two were decided the other way: "schedule" was met by a tenth
+    # passage, and the tenth passage's words made "rehab places" pull away
+    questions = ["what schedule controlled substance is clonazepam", "how do rehab places treat klonopin addiction",
+                 *list(DECLINED)[:4], *list(STORIES), *ANSWERED[:4]]
+    three = [seed_bot.ask(q) for q in questions]
+    seed_bot.settings = replace(shipped, top_k=10)
+    try:
+        ten = [seed_bot.ask(q) for q in questions]
+    finally:
+        seed_bot.settings = shipped
+    assert [(a.status, a.uncovered) for a in ten] == [(a.status, a.uncovered) for a in three]
+    assert [a.hits[:len(b.hits)] for a, b in zip(ten, three)] == [b.hits for b in three]
+
+
+@pytest.mark.model
 def test_under_a_safety_notice_quotes_that_do_not_answer_are_left_out_and_those_that_do_kept(seed_bot):
     """The notice comes first either way; quotes about addiction after "our dog ate one of my pills"
     would be read as what to do, while the overdose signs after a handful taken with vodka answer."""
