@@ -73,8 +73,8 @@ class Settings:
     #: the bot says it has no answer (chosen from data by benchmarks/quality.py: the highest that
     #: keeps 99% of every answerable question set answered)
     min_score: float = 0.44
-    # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked), its
-    # nine settings chosen together (all but `coverage_passages`) on every public question set by benchmarks/coverage.py.
+    # The coverage check (bot/coverage.py: the documents hold the topic, not what is asked); all but
+    # the first of its ten settings are chosen together on every public question set by benchmarks/coverage.py.
     #: the best passages the check reads, however many a reply quotes (`top_k`): a caller asking for
     #: ten gets the same decision as the chat's three
     coverage_passages: int = 3

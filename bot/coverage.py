@@ -49,8 +49,10 @@ most `sentence_words`: the model cannot place it, so neither cosine can tell.
 
 The answer is then one plain sentence naming both, from the question's own words: "The
 documents talk about Klonopin, but not about pregnancy." (the missing words around the one that
-pulled away most for its rarity, or the words that asked the aspect: "diagnosed", or the rarest word the quotes
-lack). The nine settings are chosen on every public question set by benchmarks/coverage.py.
+pulled away most for its rarity, or the words that asked the aspect: "diagnosed", or the rarest
+word the quotes lack). The nine settings are chosen on every public question set by
+benchmarks/coverage.py; a story (a longer message) is declined by its missing words for a larger
+gain. The check reads the best `coverage_passages` passages, however many a reply quotes.
 
 Left out: negation and comparisons ("Klonopin or Xanax?"); a message holding several questions
 is split before (`dialogue.questions`).

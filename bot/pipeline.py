@@ -115,11 +115,12 @@ class Bot:
         return answer.invalid(shown, reason(locale), locale, notice)
 
     def coverage(self, searched: str, hits: Sequence[Hit], joint: Sequence[float] = ()) -> coverage.Coverage:
-        """What of the question the documents of the best `coverage_passages` passages (those the chat
-        quotes, whatever `top_k` a caller asks for) never use, and how the question meets those passages' sentences: its best sentence cosine, and how
-        that changes when each missing word rarer than `coverage_specificity` is taken out, and
-        when all those rarer than it (and than each specificity of `joint`) are out at once (the
-        variants embedded in one call, compared with the stored sentence vectors)."""
+        """What of the question the documents of the best `coverage_passages` passages (those the
+        chat quotes, whatever `top_k` a caller asks for) never use, and how the question meets those
+        passages' sentences: its best sentence cosine, and how that changes when each missing word
+        rarer than `coverage_specificity` is taken out, and when all those rarer than it (and than
+        each specificity of `joint`) are out at once (the variants embedded in one call, compared
+        with the stored sentence vectors)."""
         close = [h for h in hits if h.relevance >= self.settings.min_score]
         read = max(self.settings.coverage_passages, 1)  # the same decision for a reply of 3 passages or of 10
         quoted = close[:read]

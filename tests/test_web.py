@@ -273,7 +273,8 @@ def test_render_puts_the_notice_first_and_the_sources_in_a_collapsed_panel(bot: 
 
 def test_the_chat_shows_the_notice_at_once_then_replaces_it_with_the_whole_answer(bot: Bot):
     chat = Chat(Service(bot), bot.settings.corpus)
-    _, shown, messages, pending = chat.screen("My dad took a whole bottle of Klonopin, what are the signs of an overdose?", [], [], "en-US")
+    message = "My dad took a whole bottle of Klonopin, what are the signs of an overdose?"
+    _, shown, messages, pending = chat.screen(message, [], [], "en-US")
     assert [m["role"] for m in shown] == ["user", "assistant"]
     assert shown[1]["content"] == f'<div class="notice notice-emergency" role="alert">\n\n{bot.texts.emergency}\n\n</div>'
     shown, messages, turns = chat.answer(pending, messages, [], "en-US", "chat", None)
