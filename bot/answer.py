@@ -6,7 +6,8 @@ from the locale file of the question's language. When the first-ranked passage i
 enough to the question (`min_score`, against its own cosine or its best sentence's:
 `Hit.relevance`), it says the documents do not cover it and names what they do cover — except
 under a safety notice: a crisis gets the locale's kind words instead, and an emergency reply is
-the notice itself, so nothing cold follows the help.
+the notice itself, so nothing cold follows the help. A crisis reply never quotes: the help is the
+reply, and a document's words on overdose are not what a person in crisis should read next.
 
 Everything that comes from a document is escaped before it enters the Markdown, so a corpus
 file holding `<script>` or `[link](javascript:...)` is shown as inert text.
@@ -77,6 +78,9 @@ def compose(
     # the first-ranked passage decides, as when `min_score` was chosen: a lower one that clears it
     # alone ("How long should I boil an egg?" meeting a cooking word) is not an answer
     relevant = bool(hits) and hits[0].relevance >= min_score and not uncovered
+    # a crisis reply is the help and the kind words: no quote follows them (not "in rare cases, death"
+    # under "i dont want to live anymore, can an overdose kill you")
+    relevant = relevant and not (safety is not None and safety.kind == "crisis")
     quoted = _distinct([h for h in hits if h.relevance >= min_score], top_k) if relevant else []
     quoted = [replace(h, rank=i, highlights=highlights(searched_for or question, h)) for i, h in enumerate(quoted, 1)]
     quoted = [reviewed(h, (reviews or {}).get(h.passage.doc), stale_months, today) for h in quoted]

@@ -284,8 +284,10 @@ def test_the_chat_shows_the_notice_at_once_then_replaces_it_with_the_whole_answe
 
 
 def test_a_crisis_reply_is_kind_and_never_says_not_found(bot: Bot):
-    for message in ["i dont want to live anymore", "I have been giving my things away and wrote goodbye letters"]:
+    for message in ["i dont want to live anymore", "I have been giving my things away and wrote goodbye letters",
+                    "i dont want to live anymore, can a klonopin overdose kill you"]:
         answer = bot.ask(message)
         assert answer.safety and answer.safety.kind == "crisis", message
         assert bot.texts.crisis_support in answer.markdown
         assert "could not find" not in answer.markdown and "Try asking" not in answer.markdown
+        assert answer.hits == () and "death" not in answer.markdown, message  # the help is the reply: no quote
