@@ -101,7 +101,7 @@ def signals(bot: Bot, questions: list[str]) -> list[dict]:
 @dataclass
 class Signals:
     """One set's signals as arrays, one entry per question of its messages (`starts`: where each
-    message's begin), so a point of the grid is a few vector operations."""
+    message begins), so a point of the grid is a few vector operations."""
 
     before: np.ndarray  # answered with the check off
     length: np.ndarray

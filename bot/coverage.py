@@ -70,7 +70,7 @@ from .query import (
     OVERVIEW,
     aspect_words,
     aspects,
-    english_words,
+    english_words_around,
     expects,
     holds_answer_type,
     mentioned,
@@ -374,7 +374,7 @@ def declines(found: Coverage, *, specific: float, gain: float, sentence: float, 
     compared += [g for z, g in found.joint if z == specific]
     sentence_words = max_words if sentence_words is None else sentence_words
     return ((found.length <= max_words and max(compared) > gain)
-            or (max_words < found.length <= story_words and gain > 0 and max(compared) > gain * found.length / max_words)
+            or (max_words < found.length <= story_words and gain > 0 and max(compared) > gain * found.length / max(max_words, 1))
             or (found.length <= sentence_words and (found.sentence < sentence or min(found.zipf) <= UNKNOWN_ZIPF)))
 
 
@@ -461,15 +461,9 @@ def everyday(word: str) -> str:
         return word
     from rapidfuzz.distance import DamerauLevenshtein
 
-    near = [w for w in _everyday_words(len(word)) if DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1
+    near = [w for w in english_words_around(len(word), EVERYDAY_ZIPF) if DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1
             and ((own < TYPO_ZIPF and len(word) >= 5) or _zipf(w) - own >= TYPO_GAP)]
     return max(near, key=_zipf) if near else word  # the most common
-
-
-def _everyday_words(length: int) -> tuple[str, ...]:
-    """The everyday English words (Zipf EVERYDAY_ZIPF and up) within one letter of `length` letters."""
-    by_length = english_words(EVERYDAY_ZIPF)
-    return tuple(w for n in (length - 1, length, length + 1) for w in by_length.get(n, ()))
 
 
 @lru_cache(maxsize=8192)

@@ -157,10 +157,10 @@ def correct(words: list[str], vocabulary: Mapping[str, int], known: frozenset[st
         for choices in (vocabulary.keys(), terms.keys()):
             close = process.extract(word, choices, scorer=Levenshtein.distance, score_cutoff=limit, limit=20)
             match = next(((m, d) for m, d, *_ in close if m[:1] == word[:1]), None)
-            if match and (match[1] < 2 or not english_near(word)):
-                fixes[word] = match[0]
-                break
-            if match:  # "pamplets" misspells "pamphlets" (one letter), not the documents' "pimples" (two)
+            if match:
+                # "pamplets" misspells "pamphlets" (one letter), not the documents' "pimples" (two)
+                if match[1] < 2 or not english_near(word):
+                    fixes[word] = match[0]
                 break
     return fixes
 
@@ -175,10 +175,16 @@ def english_near(word: str, min_zipf: float = ENGLISH_ZIPF) -> str | None:
     changed, or two swapped) that starts with the same letter; None when there is none."""
     from rapidfuzz.distance import DamerauLevenshtein
 
-    by_length = english_words(min_zipf)
-    near = (w for n in (len(word) - 1, len(word), len(word) + 1) for w in by_length.get(n, ())
+    near = (w for w in english_words_around(len(word), min_zipf)
             if w[:1] == word[:1] and w != word and DamerauLevenshtein.distance(word, w, score_cutoff=1) <= 1)
     return next(near, None)
+
+
+def english_words_around(length: int, min_zipf: float) -> tuple[str, ...]:
+    """The English words at least `min_zipf` common within one letter of `length` letters (those
+    one letter added, dropped or changed can reach)."""
+    by_length = english_words(min_zipf)
+    return tuple(w for n in (length - 1, length, length + 1) for w in by_length.get(n, ()))
 
 
 @lru_cache(maxsize=4)
