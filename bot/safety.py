@@ -307,6 +307,11 @@ _DOSING_ERRORS = [re.compile(p) for p in (
     r"|\bboth (?:\w+ )?(?:gave|given)\b",
 )]
 _MEDICINE_NAMED = re.compile(rf"\b(?:{_MEDS}|doses?|dosage|dosed|dosing)\b")
+# Someone else drowsy or confused after a medicine, said together with an overdose or "after" the
+# medicine ("my father is confused and very sleepy after his klonopin, is that an overdose?"): a
+# suspected overdose, which Poison Control triages. Said of oneself it is a side effect ("I'm very
+# drowsy after my klonopin"), unless alcohol came with it (`_UNWELL` with `mixed` above).
+_SUSPECTED = re.compile(rf"\b(?:overdos\w*|od|too (?:much|many)|after (?:\w+ ){{0,3}}?{_MEDS})\b")
 # Any past intake read with a _MISTAKE marker in the same sentence.
 _INTAKE = re.compile(rf"\b(?:took|taken|swallowed|ate|eaten|gave|given|had|used|injected|drank|"
                      rf"overdosed|doubled) (?:\w+ ){{0,5}}?(?:{_MEDS}|dose|doses|it|them|one|another|some|"
@@ -617,7 +622,8 @@ def detect(message: str, *, fuzzy: bool = True) -> Detected | None:
     whole = " ".join(s for s, _ in sentences)
     mixed = bool(_ALCOHOL.search(whole) and re.search(rf"\b{_PILLS}\b", whole))
     medicine_named = bool(_MEDICINE_NAMED.search(whole))
-    signs = overdose = poisoning = someone_into = False
+    suspect = medicine_named and bool(_SUSPECTED.search(whole))
+    signs = overdose = poisoning = someone_into = suspected = False
     for s, q in sentences:
         if _crisis(s, q):
             return "crisis"
@@ -628,6 +634,7 @@ def detect(message: str, *, fuzzy: bool = True) -> Detected | None:
         overdose = overdose or _found(_OVERDOSE, s, q) or bool(action)
         poisoning = poisoning or _poisoning(s, q, medicine_named)
         someone_into = someone_into or _found(_SOMEONE_INTO, s, q, third_only=True)
+        suspected = suspected or (suspect and _found([_UNWELL], s, q, third_only=True))
     if not signs and _HEAD_INJURY.search(whole) and _UNWELL.search(whole):
         signs = any(_real(s, 0, q, True) for s, q in sentences if _HEAD_INJURY.search(s) or
                     _UNWELL.search(s))
@@ -644,7 +651,7 @@ def detect(message: str, *, fuzzy: bool = True) -> Detected | None:
         return "poisoning"
     if overdose:
         return "emergency"
-    return "poisoning" if someone_into else None
+    return "poisoning" if someone_into or suspected else None
 
 
 _ADDICTION = re.compile(

@@ -157,6 +157,21 @@ def test_mixing_with_alcohol_needs_alarming_symptoms():
     assert detect("I'm very drowsy and confused after my klonopin") is None  # no alcohol
 
 
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("my father is confused and very sleepy after his klonopin, is that an overdose", "poisoning"),
+        ("he took klonopin and is very drowsy, is that an overdose?", "poisoning"),
+        ("my dad is really sleepy and confused after taking his klonopin", "poisoning"),
+        ("my mom gets very sleepy on klonopin, is that normal", None),  # a side effect, no overdose asked
+        ("is it normal to be very drowsy after taking klonopin", None),  # asked in general
+        ("I'm very drowsy after my klonopin, is that too much?", None),  # of oneself: a side effect
+    ],
+)
+def test_someone_else_drowsy_or_confused_after_a_medicine_is_a_suspected_overdose(message, expected):
+    assert detect(message) == expected
+
+
 # --- addiction ------------------------------------------------------------------------------
 
 
