@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import date
 
 from .locale import Locale
+from .query import synonyms
 from .review import Review
 from .schema import Answer, Hit, Part, Safety, Span
 from .text import bm25_tokens, terms
@@ -42,15 +43,25 @@ def escape(text: str) -> str:
 def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     """The sentence of the passage that best answers what is asked: the highest sum of its
     cosine with the question (its stored sentence vector, `Hit.sentence_scores`; 0 for a hit made
-    by hand) and the share of the question's words (stems, the documents' title words left out:
-    every sentence is about the topic) it holds; the first on a tie. Nothing else counts: a
-    sentence is never bolded for holding a number or a date."""
+    by hand) and the share of the question's words it holds, in any form or as one of their
+    synonyms (`query.synonyms`: "addicted" in a sentence that says "dependence"), the documents'
+    title words left out (every sentence is about the topic); the first on a tie. Nothing else
+    counts: a sentence is never bolded for holding a number or a date."""
     spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
-    wanted = set(bm25_tokens([question])[0]) - set(bm25_tokens([hit.passage.title])[0])
-    words = bm25_tokens([hit.passage.text[s:e] for s, e in spans])
+    title = frozenset(bm25_tokens([hit.passage.title])[0])
+    wanted: dict[frozenset[str], list[frozenset[str]]] = {}  # each question word's stems → its and its synonyms'
+    for word in _WORD.findall(question.lower()):
+        stems = frozenset(bm25_tokens([word])[0])
+        if stems and not stems <= title and stems not in wanted:
+            wanted[stems] = [stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))]
+    words = [frozenset(w) for w in bm25_tokens([hit.passage.text[s:e] for s, e in spans])]
     cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
-    score = [c + len(wanted & set(w)) / max(len(wanted), 1) for c, w in zip(cosines, words)]
+    score = [c + sum(any(form <= w for form in forms) for forms in wanted.values()) / max(len(wanted), 1)
+             for c, w in zip(cosines, words)]
     return (spans[max(range(len(spans)), key=lambda i: (score[i], -i))],)
+
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
 def compose(

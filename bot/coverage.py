@@ -71,6 +71,7 @@ from .query import (
     aspect_words,
     aspects,
     english_words_around,
+    expected_words,
     expects,
     holds_answer_type,
     mentioned,
@@ -285,9 +286,11 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     one of them holds one. Aspects named by the same words are one question read two ways ("how do
     I know if he is addicted": symptoms or diagnosis): met when either is."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
+    kind = expects(question)
+    if kind in ASKED_KINDS and hits:  # "the maximum dose" asks for an amount even where no aspect word is
+        asked[kind] = kind_words(question, hits[0].passage.title)
     if not asked or not hits:
         return ()
-    kind = expects(question)
     if kind is not None and any(answers(kind, h.passage.text) for h in hits):
         return ()
     meets = met(hits) if meets is None else meets
@@ -295,6 +298,25 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     left = [a for a in asked if not any(b in meets and said[a] & said[b] for b in asked)]
     # each unmet question once, in its longest words ("how do i know if", not also "how do i know")
     return tuple(dict.fromkeys(asked[a] for a in left if not any(said[a] < said[b] for b in left)))
+
+
+#: the kinds of answer (`query.expects`) a question asks for even without an aspect word, unmet
+#: when no quoted passage holds one: an amount to take is not met by a share of users ("33%")
+ASKED_KINDS = frozenset({"dose"})
+
+
+def kind_words(question: str, title: str) -> str:
+    """The question's words asking for its kind of answer (`query.expected_words`), the topic's
+    left out, and the asking words before them ("maximum dose", "normal dose", "dosage", "what dose",
+    "how many mg", "how much should i take")."""
+    rest = _WORD.findall(split(expected_words(question), title)[1])
+    while len(rest) > 1 and rest[0].lower() in _LEADING and not (rest[0].lower() == "what" and rest[1].lower() in _DOSE):
+        rest = rest[1:]
+    return " ".join(rest)
+
+
+_LEADING = frozenset("what whats is s the a an my his her their".split())
+_DOSE = frozenset("dose doses dosage".split())
 
 
 def titled(question: str, hits: Sequence[Hit], coded: Sequence[tuple[str, str, bool]] = ()) -> Hit:

@@ -33,7 +33,7 @@ class Query:
     text: str  # what the dense retriever embeds
     lexical: str  # what BM25 searches: text plus corrections and synonyms
     aspects: frozenset[str]  # what it asks about; the overview when it names nothing more precise
-    expects: str | None = None  # the kind of answer asked for: "duration" or "quantity"
+    expects: str | None = None  # the kind of answer asked for: "dose", "duration" or "quantity"
 
 
 # "How long…?" is answered by a duration, "How many / what percentage…?" by a number: a passage
@@ -41,6 +41,17 @@ class Query:
 _NUMBER = (r"(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|thirty|hundred"
            r"|several|a few|few|many)")
 _EXPECTS = {
+    # an amount of a medicine to take ("how much klonopin should I take", "the maximum dose"), answered
+    # by a number with a unit of dose ("0.5 mg", "two tablets a day"): not by a share of users ("33%")
+    "dose": (re.compile(r"(?i)\bhow (?:much|many) (?:(?:mg|mgs|milligrams?|mcg|micrograms?|ml|pills?|tablets?|capsules?)\b"
+                        r"|(?:\w+ ){0,2}?(?:should|can|could|do|does|to|is it safe to|is safe to) (?:\w+ ){0,3}?"
+                        r"(?:take|taking|give|giving)\b)"
+                        r"|\b(?:normal|usual|typical|max|maximum|starting|recommended|safe|lethal|right|correct|highest"
+                        r"|lowest|daily|average|standard|proper) (?:\w+ )?(?:dose|dosage|doses|amount)\b"
+                        r"|\bwhat (?:is |s )?(?:the |a |an |my |his |her |their )?(?:dose|dosage)\b"),
+             re.compile(r"(?i)\b\d[\d,.]*(?:\s*(?:-|to)\s*\d[\d,.]*)?\s*(?:mg|mgs|milligrams?|mcg|micrograms?|ml|milliliters?"
+                        r"|millilitres?)\b|\b(?:\d+|one|two|three|four|half an?|an?) (?:tablets?|pills?|capsules?) (?:a|per|each"
+                        r"|every|once|twice|daily)\b")),
     "duration": (re.compile(r"(?i)\bhow long\b|\bhow many (?:days|weeks|months|years|hours)\b|\bwhen will\b"),
                  re.compile(rf"(?i)\b{_NUMBER}(?:\s+(?:to|or|-)\s+{_NUMBER})?[\s-]+(?:minutes?|hours?|days?|weeks?|months?|years?)\b")),
     "quantity": (re.compile(r"(?i)\bhow (?:many|much|common|often|likely)\b|\bwhat (?:percent|percentage|proportion|share)\b"),
@@ -51,6 +62,17 @@ _EXPECTS = {
 
 def expects(text: str) -> str | None:
     return next((kind for kind, (asked, _) in _EXPECTS.items() if asked.search(text)), None)
+
+
+def expected_words(text: str) -> str:
+    """The question's own words asking for the kind of answer it `expects`, whole words ("maximum
+    dose", "how much klonopin should i take"); "" when it asks for none."""
+    kind = expects(text)
+    if kind is None:
+        return ""
+    m = _EXPECTS[kind][0].search(text)
+    start = re.search(r"\w*$", text[:m.start()]).start()
+    return text[start:m.end() + re.match(r"\w*", text[m.end():]).end()]
 
 
 def holds_answer_type(kind: str | None, passage_text: str) -> bool:

@@ -65,6 +65,19 @@ def test_highlight_is_the_sentence_closest_to_the_question_never_one_for_its_num
     assert highlights("unrelated", Hit(passage, 1, 0.7)) == ((0, 62),)  # none shared: the first
 
 
+def test_a_question_word_is_found_in_a_sentence_as_one_of_its_synonyms():
+    from bot.answer import highlights
+
+    text = ("It is indicated for the treatment of panic attacks. "
+            "Physical dependence develops in a third of users.")
+    passage = Passage("d.txt", "Klonopin", "Klonopin", None, 0, len(text), text, ((0, 51), (52, len(text))))
+    assert text[52:] == "Physical dependence develops in a third of users."
+    # "addicted" is in the synonym table with "dependence": the second sentence holds it, the first does not
+    scores = (0.52, 0.50)
+    assert highlights("will she get addicted", Hit(passage, 1, 0.7, sentence_scores=scores)) == ((52, len(text)),)
+    assert highlights("will she get sleepy", Hit(passage, 1, 0.7, sentence_scores=scores)) == ((0, 51),)
+
+
 def test_no_answer_names_what_documents_cover(settings, fake, store):
     settings = use_store(settings, store)
     build(settings, fake)

@@ -30,7 +30,7 @@ from bot.coverage import (
     unwritten,
     without,
 )
-from bot.query import OVERVIEW, section_aspects
+from bot.query import OVERVIEW, expects, section_aspects
 from bot.schema import Hit, Passage
 from bot.text import bm25_tokens
 
@@ -132,6 +132,27 @@ def test_a_how_many_question_is_met_by_a_count_not_by_any_number():
     for text in ("It affects about 1 in 10,000 people.", "It affects 3-5 percent of children.", "Some 2,000 cases are known.",
                  "It is found in one out of every four families.", "About 50% of newborns have it."):
         assert unmet(asked, [page(text)]) == (), text
+
+
+def test_an_amount_to_take_is_met_by_a_dose_not_by_a_share_of_users():
+    def page(text: str) -> Hit:
+        return Hit(Passage("k.md", "Klonopin", "Klonopin", None, 0, len(text), text), 1, 0.5)
+
+    share = page("Dependence develops in approximately 33% of users after four weeks of use.")
+    for asked, words in (("What is the maximum dose of Klonopin?", "maximum dose"),
+                         ("whats a normal klonopin dose for panic attacks", "normal dose"),
+                         ("what dose of klonopin is too high", "what dose"), ("What is the dosage of Klonopin?", "dosage"),
+                         ("how many mg of klonopin is safe for an adult", "how many mg"),
+                         ("how much klonopin should i take for anxiety", "how much should i take")):
+        assert expects(asked) == "dose", asked
+        assert unmet(asked, [share]) == (words,), asked  # no aspect word, but an amount is asked for
+        for text in ("The usual dose is 0.5 mg three times a day.", "Adults take 1 to 2 mg daily.",
+                     "Take one tablet twice a day."):
+            assert unmet(asked, [share, page(text)]) == (), (asked, text)
+    # a count of people, a cost, a missed dose: not an amount to take
+    assert expects("how many people who take klonopin become dependent") == "quantity"
+    assert expects("how much does klonopin cost") == "quantity"
+    assert expects("what happens if you miss a dose of klonopin") is None
 
 
 def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kind_of_answer():
@@ -443,6 +464,7 @@ ANSWERED = [
     'does everybody who takes klonopin build up a tolerence',
     'how long do doctors usually let you stay on klonopin',
     'my teen has been taking klonopin he bought from a friend, is that more dangerous than having a prescription',
+    'what do they do in klonopin rehab',  # rehab asks about treatment, as "treated" does
 ]
 DECLINED = {
     'is klonopin safe when pregnant': 'pregnant',
@@ -473,6 +495,9 @@ DECLINED = {
     'is it ok if my son takes klonopin before his driving test': 'driving test',
     # "taken" frames the question as "take" does; the quotes use none of its other words
     'should klonopin be taken with food or on an empty stomach': 'empty stomach',
+    # an amount to take: the document gives none, only a share of users ("33%") and "a higher dose"
+    'what is the maximum dose of klonopin': 'maximum dose',
+    'how much klonopin should my mom take for anxiety': 'how much should my mom take',
 }
 
 
