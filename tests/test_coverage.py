@@ -139,16 +139,16 @@ def test_an_amount_to_take_is_met_by_a_dose_not_by_a_share_of_users():
         return Hit(Passage("k.md", "Klonopin", "Klonopin", None, 0, len(text), text), 1, 0.5)
 
     share = page("Dependence develops in approximately 33% of users after four weeks of use.")
-    for asked, words in (("What is the maximum dose of Klonopin?", "maximum dose"),
+    for question, words in (("What is the maximum dose of Klonopin?", "maximum dose"),
                          ("whats a normal klonopin dose for panic attacks", "normal dose"),
                          ("what dose of klonopin is too high", "what dose"), ("What is the dosage of Klonopin?", "dosage"),
                          ("how many mg of klonopin is safe for an adult", "how many mg"),
                          ("how much klonopin should i take for anxiety", "how much should i take")):
-        assert expects(asked) == "dose", asked
-        assert unmet(asked, [share]) == (words,), asked  # no aspect word, but an amount is asked for
+        assert expects(question) == "dose", question
+        assert unmet(question, [share]) == (words,), question  # no aspect word, but an amount is asked for
         for text in ("The usual dose is 0.5 mg three times a day.", "Adults take 1 to 2 mg daily.",
                      "Take one tablet twice a day."):
-            assert unmet(asked, [share, page(text)]) == (), (asked, text)
+            assert unmet(question, [share, page(text)]) == (), (question, text)
     # a count of people, a cost, a missed dose: not an amount to take
     assert expects("how many people who take klonopin become dependent") == "quantity"
     assert expects("how much does klonopin cost") == "quantity"
