@@ -19,6 +19,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from .locale import Locale
 from .query import synonyms
@@ -49,11 +50,11 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     counts: a sentence is never bolded for holding a number or a date."""
     spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
     title = frozenset(bm25_tokens([hit.passage.title])[0])
-    wanted: dict[frozenset[str], list[frozenset[str]]] = {}  # each question word's stems → its and its synonyms'
+    wanted: dict[frozenset[str], tuple[frozenset[str], ...]] = {}  # each question word's stems → its and its synonyms'
     for word in _WORD.findall(question.lower()):
-        stems = frozenset(bm25_tokens([word])[0])
-        if stems and not stems <= title and stems not in wanted:
-            wanted[stems] = [stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))]
+        forms = _forms(word)
+        if forms and not forms[0] <= title:
+            wanted.setdefault(forms[0], forms)
     words = [frozenset(w) for w in bm25_tokens([hit.passage.text[s:e] for s, e in spans])]
     cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
     score = [c + sum(any(form <= w for form in forms) for forms in wanted.values()) / max(len(wanted), 1)
@@ -62,6 +63,13 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
 
 
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=8192)
+def _forms(word: str) -> tuple[frozenset[str], ...]:
+    """The stems of `word` and of each of its synonyms (empty for a stopword)."""
+    stems = frozenset(bm25_tokens([word])[0])
+    return (stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))) if stems else ()
 
 
 def compose(

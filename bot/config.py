@@ -80,12 +80,12 @@ class Settings:
     coverage_passages: int = 3
     #: longest question (in words) the check looks at for missing words: longer messages are stories;
     #: 0 turns the whole check off
-    coverage_max_words: int = 12
+    coverage_max_words: int = 10
     #: a question word the quoted documents never use counts when rarer than this in everyday English
     #: (Zipf frequency: 7 "the", 3 once in a million words)
-    coverage_specificity: float = 6.0
+    coverage_specificity: float = 5.5
     #: ...and declines when taking it out brings the question closer to the best quoted sentence by more than this
-    coverage_gain: float = 0.05
+    coverage_gain: float = 0.04
     #: ...or when no quoted sentence has at least this cosine with the question
     coverage_sentence: float = 0.65
     #: ...this last only in a question of at most this many words (a long story meets any one sentence less closely)
@@ -98,7 +98,7 @@ class Settings:
     coverage_aspect_words: int = 15
     #: longest question (in words) declined when the quoted passages use none of its asking words
     #: rarer than `coverage_quoted_specificity` (nothing but its topic and everyday words); 0 turns this part off
-    coverage_quoted_words: int = 12
+    coverage_quoted_words: int = 15
     coverage_quoted_specificity: float = 6.0
     #: longest question accepted, in characters (checked before any model work)
     max_question_chars: int = 2000

@@ -30,7 +30,9 @@ X?" ask with everyday words the documents may well use elsewhere, so no word is 
 when no quoted passage about the topic is under a heading of that aspect (`query.aspects`: the
 help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
 "how many") holds a duration or a count (not any number: "Trisomy 17" counts nothing), a
-question of at most `aspect_words` words is declined. The topic the aspect must be met for is
+question of at most `aspect_words` words is declined. An amount to take ("the maximum dose", "how
+much should I take": `ASKED_KINDS`) is asked even without an aspect word, and met only by a
+number with a unit of dose, not by a share of users ("33%"). The topic the aspect must be met for is
 named by the title of its own page, which need not be the first found (`titled`).
 
 What the **quotes themselves** say is checked last (`unquoted`): a question whose asking words
