@@ -41,6 +41,16 @@ def escape(text: str) -> str:
     return re.sub(r"(?i)\b(www)\.", r"\1\\.", text)
 
 
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+@lru_cache(maxsize=8192)
+def _forms(word: str) -> tuple[frozenset[str], ...]:
+    """The stems of `word` and of each of its synonyms (empty for a stopword)."""
+    stems = frozenset(bm25_tokens([word])[0])
+    return (stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))) if stems else ()
+
+
 def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     """The sentence of the passage that best answers what is asked: the highest sum of its
     cosine with the question (its stored sentence vector, `Hit.sentence_scores`; 0 for a hit made
@@ -60,16 +70,6 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     score = [c + sum(any(form <= w for form in forms) for forms in wanted.values()) / max(len(wanted), 1)
              for c, w in zip(cosines, words)]
     return (spans[max(range(len(spans)), key=lambda i: (score[i], -i))],)
-
-
-_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
-
-@lru_cache(maxsize=8192)
-def _forms(word: str) -> tuple[frozenset[str], ...]:
-    """The stems of `word` and of each of its synonyms (empty for a stopword)."""
-    stems = frozenset(bm25_tokens([word])[0])
-    return (stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))) if stems else ()
 
 
 def compose(

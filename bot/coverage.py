@@ -286,7 +286,9 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     heading of that aspect or uses its words: "How is it diagnosed?" against passages that never
     say diagnosis, test or exam), unless a duration or a count is asked ("how many people") and
     one of them holds one. Aspects named by the same words are one question read two ways ("how do
-    I know if he is addicted": symptoms or diagnosis): met when either is."""
+    I know if he is addicted": symptoms or diagnosis): met when either is. An amount to take
+    (`ASKED_KINDS`: "what is the maximum dose") is asked even where no aspect word is, named by its
+    own words (`kind_words`), and met only by a passage holding one ("0.5 mg")."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
     kind = expects(question)
     if kind in ASKED_KINDS and hits:  # "the maximum dose" asks for an amount even where no aspect word is

@@ -12,7 +12,8 @@
   benzodiazepines plus alcohol with alarming symptoms.
 * "poisoning" (Poison Control): an accidental ingestion: a young child or a pet into pills or
   household products, a double dose, the dose taken twice or again by mistake, someone else's
-  pills by mistake, a child given too much.
+  pills by mistake, a child given too much; and a suspected overdose: someone else very sleepy
+  or confused after a medicine, an overdose asked about ("is that an overdose?").
 
 Order: crisis > emergency signs > poisoning > overdose (reported as "emergency") > a weaker
 poisoning (someone got into another person's pills). So a toddler who ate pills and is not
