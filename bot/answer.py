@@ -19,10 +19,9 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
-from functools import lru_cache
 
+from .coverage import uses
 from .locale import Locale
-from .query import synonyms
 from .review import Review
 from .schema import Answer, Hit, Part, Safety, Span
 from .text import bm25_tokens, terms
@@ -44,31 +43,23 @@ def escape(text: str) -> str:
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
-@lru_cache(maxsize=8192)
-def _forms(word: str) -> tuple[frozenset[str], ...]:
-    """The stems of `word` and of each of its synonyms (empty for a stopword)."""
-    stems = frozenset(bm25_tokens([word])[0])
-    return (stems, *(s for other in synonyms(word) if (s := frozenset(bm25_tokens([other])[0])))) if stems else ()
-
-
 def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     """The sentence of the passage that best answers what is asked: the highest sum of its
     cosine with the question (its stored sentence vector, `Hit.sentence_scores`; 0 for a hit made
     by hand) and the share of the question's words it holds, in any form or as one of their
-    synonyms (`query.synonyms`: "addicted" in a sentence that says "dependence"), the documents'
+    synonyms (`coverage.uses`: "addicted" in a sentence that says "dependence"), the documents'
     title words left out (every sentence is about the topic); the first on a tie. Nothing else
     counts: a sentence is never bolded for holding a number or a date."""
     spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
-    title = frozenset(bm25_tokens([hit.passage.title])[0])
-    wanted: dict[frozenset[str], tuple[frozenset[str], ...]] = {}  # each question word's stems → its and its synonyms'
+    title = frozenset(terms(hit.passage.title))
+    wanted: dict[frozenset[str], str] = {}  # each question word's stems → the word, once
     for word in _WORD.findall(question.lower()):
-        forms = _forms(word)
-        if forms and not forms[0] <= title:
-            wanted.setdefault(forms[0], forms)
+        if (stems := frozenset(terms(word))) and not stems <= title:
+            wanted.setdefault(stems, word)
     words = [frozenset(w) for w in bm25_tokens([hit.passage.text[s:e] for s, e in spans])]
     cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
-    score = [c + sum(any(form <= w for form in forms) for forms in wanted.values()) / max(len(wanted), 1)
-             for c, w in zip(cosines, words)]
+    # a sentence holds a word in any form or as one of its synonyms, as the coverage check reads it
+    score = [c + sum(uses(word, w) for word in wanted.values()) / max(len(wanted), 1) for c, w in zip(cosines, words)]
     return (spans[max(range(len(spans)), key=lambda i: (score[i], -i))],)
 
 

@@ -67,10 +67,12 @@ def expects(text: str) -> str | None:
 def expected_words(text: str) -> str:
     """The question's own words asking for the kind of answer it `expects`, whole words ("maximum
     dose", "how much klonopin should i take"); "" when it asks for none."""
-    kind = expects(text)
-    if kind is None:
-        return ""
-    m = _EXPECTS[kind][0].search(text)
+    m = next((m for asked, _ in _EXPECTS.values() if (m := asked.search(text))), None)  # the kind `expects` finds
+    return _whole_words(text, m) if m else ""
+
+
+def _whole_words(text: str, m: re.Match[str]) -> str:
+    """The words of `text` a pattern's match is part of, whole ("diagnosed" where it matched "diagnos")."""
     start = re.search(r"\w*$", text[:m.start()]).start()
     return text[start:m.end() + re.match(r"\w*", text[m.end():]).end()]
 
@@ -146,10 +148,7 @@ def aspect_words(question: str) -> dict[str, str]:
     ("diagnosed" where the pattern is "diagnos", "life expectancy")."""
     found = {}
     for name in aspects(question):
-        m = _tables()[1][name][0].search(question)
-        start = re.search(r"\w*$", question[:m.start()]).start()
-        end = m.end() + re.match(r"\w*", question[m.end():]).end()
-        found[name] = question[start:end]
+        found[name] = _whole_words(question, _tables()[1][name][0].search(question))
     return found
 
 
