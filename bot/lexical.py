@@ -4,7 +4,9 @@
 `save`/`load` keep it in the index folder (`bm25/`), and `scores` ranks passages for a question
 as a share of the best score its words could reach, which is what the hybrid ranking adds to
 the cosine (`retrieve.py`); `holding` counts the question's terms each passage holds, from the
-same postings, so the ranking knows which passages are worth reading.
+same postings, so the ranking knows which passages are worth reading; `terms` gives every term
+a run of passages holds (a whole document's, for the coverage check), from the same postings read
+by row.
 """
 
 from __future__ import annotations
@@ -86,6 +88,26 @@ class LexicalIndex:
     def _documents(self) -> np.ndarray:
         """How many passages use each vocabulary entry."""
         return np.diff(self._model.scores["indptr"])
+
+    @cached_property
+    def _by_row(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The postings read by passage instead of by term, built once: (where each passage's
+        entries start, with the end last; the term column of each entry; each column's term)."""
+        matrix = self._model.scores
+        rows = np.asarray(matrix["indices"])
+        columns = np.repeat(np.arange(len(matrix["indptr"]) - 1, dtype=np.int32), np.diff(matrix["indptr"]))
+        order = np.argsort(rows, kind="stable")
+        starts = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(self))))).astype(np.int64)
+        names = np.empty(len(self.vocabulary), dtype=object)
+        for term, column in self.vocabulary.items():
+            names[column] = term
+        return starts, columns[order], names
+
+    def terms(self, first: int, end: int) -> frozenset[str]:
+        """Every analysed term passages [first, end) hold in what was indexed (their title line
+        and text), from the postings: no passage is read."""
+        starts, columns, names = self._by_row
+        return frozenset(names[np.unique(columns[starts[first]:starts[end]])].tolist())
 
     def holding(self, terms: Iterable[str], pids: Sequence[int]) -> np.ndarray:
         """How many of `terms` (analysed, distinct) each of the passages `pids` holds anywhere in

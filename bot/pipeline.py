@@ -24,8 +24,7 @@ from .index import Index, load
 from .locale import Locale, Locales, translate
 from .retrieve import Mode, Retriever
 from .review import Review
-from .schema import Answer, Hit, Passage, Safety
-from .text import bm25_tokens
+from .schema import Answer, Hit, Safety
 
 # C0/C1 controls (but tab and newline) become spaces; zero-width characters and bidirectional
 # overrides are deleted, so "over\u200bdose" still reads as "overdose"
@@ -57,6 +56,8 @@ class Bot:
         self.names = query.preferred_names(index.lexical.frequency)
         #: the unit vector of a text as the bot embeds questions (the last 512 kept: `vector.cache_clear()`)
         self.vector = lru_cache(maxsize=512)(self._embed_one)
+        #: each document's passages, rows [first, end) of the index (a document's rows are next to each other)
+        self.rows = {doc: tuple(d["rows"]) for doc, d in (index.manifest.get("documents") or {}).items() if d.get("rows")}
         self._stems: dict[str, frozenset[str]] = {}  # document → the stems of all its passages
 
     @property
@@ -147,29 +148,15 @@ class Bot:
         return np.vstack(self.index.store.sentence_vectors(pids)) if pids else np.zeros((0, self.embedder.dim))
 
     def _held(self, hits: Sequence[Hit]) -> frozenset[str]:
-        """The stems of every passage of the documents these hits come from."""
-        return frozenset().union(*(self._document_stock(h.pid, h.passage.doc) for h in hits))
+        """The stems of every passage of the documents these hits come from (titles and headings
+        included, as BM25 indexed them), from the BM25 postings of each document's rows: no passage is read."""
+        return frozenset().union(*(self._document_stock(h.passage.doc) for h in hits))
 
-    def _document_stock(self, pid: int, doc: str) -> frozenset[str]:
-        if doc not in self._stems and pid >= 0:
-            passages = self._document_passages(pid, doc)
-            self._stems[doc] = frozenset(t for tokens in bm25_tokens([p.context for p in passages]) for t in tokens)
-        return self._stems.get(doc, frozenset())
-
-    def _document_passages(self, pid: int, doc: str, window: int = 8) -> list[Passage]:
-        """Every passage of `doc`, found around one of them (a document's passages are stored
-        next to each other), a window at a time, each four times wider: one or two round trips for most
-        documents (a MedQuAD page has 11 passages on average), a few for a long one."""
-        n = len(self.index.passages)
-        lo, hi = max(0, pid - window), min(n, pid + window + 1)
-        while True:
-            ids = list(range(lo, hi))
-            same = [(i, p) for i, p in zip(ids, self.index.get(ids)) if p.doc == doc]
-            first, last = same[0][0], same[-1][0]
-            if (first > lo or lo == 0) and (last < hi - 1 or hi == n):
-                return [p for _, p in same]  # the whole document is inside the window
-            window *= 4
-            lo, hi = max(0, lo - window), min(n, hi + window)
+    def _document_stock(self, doc: str) -> frozenset[str]:
+        if doc not in self._stems:
+            first, end = self.rows.get(doc, (0, 0))
+            self._stems[doc] = self.index.lexical.terms(first, end)
+        return self._stems[doc]
 
     def uncovered(self, searched: str, hits: Sequence[Hit], translated_from: Locale | None) -> dict[str, str] | None:
         """{"topic", "asked"} when the quotes hold the topic but not what is asked, else None."""

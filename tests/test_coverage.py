@@ -647,21 +647,24 @@ def test_a_condition_with_another_number_in_its_name_is_not_covered(ataxia_bot):
     assert ataxia_bot.ask("what are the symptoms of spinocerebellar ataxia").status == "answered"
 
 
-def test_every_passage_of_a_document_is_found_around_any_of_its_passages(tmp_path, fake) -> None:
+def test_a_documents_stems_come_from_the_postings_as_reading_its_passages_gives_them(tmp_path, fake) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     for name, paragraphs in (("a.md", 1), ("b.md", 3), ("c.md", 40), ("d.md", 2), ("e.md", 12)):
-        (corpus / name).write_text("\n\n".join(f"Paragraph {i} of {name}: " + " ".join(f"word{i}x{j}" for j in range(90))
-                                               for i in range(paragraphs)), encoding="utf-8")
+        (corpus / name).write_text(f"# Title of {name}\n\n" + "\n\n".join(
+            f"## Part {i}\n\nParagraph {i} of {name}: " + " ".join(f"word{i}x{j} running" for j in range(90))
+            for i in range(paragraphs)), encoding="utf-8")
     settings = Settings.load(corpus=corpus, index=tmp_path / "index", data=tmp_path / "data")
     build(settings, fake)
     bot = Bot.load(settings=settings, embedder=fake)
     passages = list(bot.index.passages)
     assert max(sum(p.doc == d for p in passages) for d in {p.doc for p in passages}) == 40  # one long
-    for pid, passage in enumerate(passages):
-        whole = [p for p in passages if p.doc == passage.doc]  # the oracle: a scan of them all
-        for window in (1, 2, 8):
-            assert bot._document_passages(pid, passage.doc, window) == whole
+    for doc in {p.doc for p in passages}:
+        read = frozenset(t for tokens in bm25_tokens([p.context for p in passages if p.doc == doc]) for t in tokens)
+        assert bot._document_stock(doc) == read  # the oracle: every passage of it read and analysed
+        assert set(bm25_tokens([f"Title of {doc} Part 0 running"])[0]) <= read  # the title and headings too
+    hits = [Hit(p, i, 1.0, pid=i) for i, p in enumerate(passages) if p.doc in ("b.md", "d.md")][::3]
+    assert bot._held(hits) == bot._document_stock("b.md") | bot._document_stock(hits[-1].passage.doc)
 
 
 @pytest.mark.model
