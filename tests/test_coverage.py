@@ -647,6 +647,11 @@ def test_a_condition_with_another_number_in_its_name_is_not_covered(ataxia_bot):
     assert ataxia_bot.ask("what are the symptoms of spinocerebellar ataxia").status == "answered"
 
 
+def _read_stems(passages: list[Passage], doc: str) -> frozenset[str]:
+    """The oracle: every passage of `doc` read and analysed, its title line and heading included."""
+    return frozenset(t for tokens in bm25_tokens([p.context for p in passages if p.doc == doc]) for t in tokens)
+
+
 def test_a_documents_stems_come_from_the_postings_as_reading_its_passages_gives_them(tmp_path, fake) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
@@ -660,11 +665,20 @@ def test_a_documents_stems_come_from_the_postings_as_reading_its_passages_gives_
     passages = list(bot.index.passages)
     assert max(sum(p.doc == d for p in passages) for d in {p.doc for p in passages}) == 40  # one long
     for doc in {p.doc for p in passages}:
-        read = frozenset(t for tokens in bm25_tokens([p.context for p in passages if p.doc == doc]) for t in tokens)
-        assert bot._document_stock(doc) == read  # the oracle: every passage of it read and analysed
-        assert set(bm25_tokens([f"Title of {doc} Part 0 running"])[0]) <= read  # the title and headings too
+        assert bot._document_stock(doc) == _read_stems(passages, doc)
+        assert set(bm25_tokens([f"Title of {doc} Part 0 running"])[0]) <= bot._document_stock(doc)  # title, heading
     hits = [Hit(p, i, 1.0, pid=i) for i, p in enumerate(passages) if p.doc in ("b.md", "d.md")][::3]
     assert bot._held(hits) == bot._document_stock("b.md") | bot._document_stock(hits[-1].passage.doc)
+    # a page added before the others and a long one cut short, built again (only they are read): rows move
+    (corpus / "aa.md").write_text("# Added\n\n## New part\n\nA sentence of the added page, freshly written.", encoding="utf-8")
+    (corpus / "c.md").write_text("# Title of c.md\n\n## Part 0\n\nOnly this paragraph is left, rewritten.", encoding="utf-8")
+    build(settings, fake)
+    bot = Bot.load(settings=settings, embedder=fake)
+    passages = list(bot.index.passages)
+    assert {p.doc for p in passages} == {"aa.md", "a.md", "b.md", "c.md", "d.md", "e.md"}
+    for doc in {p.doc for p in passages}:
+        assert bot._document_stock(doc) == _read_stems(passages, doc)
+    assert "rewritten" in bot._document_stock("c.md") and "word39x0" not in bot._document_stock("c.md")
 
 
 @pytest.mark.model
