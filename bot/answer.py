@@ -20,8 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import date
 
-from .coverage import uses
+from .coverage import answers, uses
 from .locale import Locale
+from .query import expects
 from .review import Review
 from .schema import Answer, Hit, Part, Safety, Span
 from .text import bm25_tokens, terms
@@ -48,8 +49,12 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     cosine with the question (its stored sentence vector, `Hit.sentence_scores`; 0 for a hit made
     by hand) and the share of the question's words it holds, in any form or as one of their
     synonyms (`coverage.uses`: "addicted" in a sentence that says "dependence"), the documents'
-    title words left out (every sentence is about the topic); the first on a tie. Nothing else
-    counts: a sentence is never bolded for holding a number or a date."""
+    title words left out (every sentence is about the topic); the first on a tie. When the question
+    asks for an amount, a count or a duration (`query.expects`), a sentence holding one of its words
+    and an answer of that kind (`coverage.answers`: "33% of users", not any number) gains as much as
+    all its words: the sentence saying how many is the answer to "how many". Nothing else counts: a
+    sentence is never bolded for a number alone ("how long does withdrawal last" does not bold
+    "rarely prescribed for more than two to four weeks", which says neither)."""
     spans = hit.passage.sentences or ((0, len(hit.passage.text)),)
     title = frozenset(terms(hit.passage.title))
     wanted: dict[frozenset[str], str] = {}  # each question word's stems → the word, once
@@ -59,7 +64,10 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
     words = [frozenset(w) for w in bm25_tokens([hit.passage.text[s:e] for s, e in spans])]
     cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
     # a sentence holds a word in any form or as one of its synonyms, as the coverage check reads it
-    score = [c + sum(uses(word, w) for word in wanted.values()) / max(len(wanted), 1) for c, w in zip(cosines, words)]
+    kind = expects(question)
+    held = [sum(uses(word, w) for word in wanted.values()) for w in words]
+    score = [c + n / max(len(wanted), 1) + (kind is not None and n > 0 and answers(kind, hit.passage.text[s:e]))
+             for c, n, (s, e) in zip(cosines, held, spans)]
     return (spans[max(range(len(spans)), key=lambda i: (score[i], -i))],)
 
 

@@ -65,6 +65,22 @@ def test_highlight_is_the_sentence_closest_to_the_question_never_one_for_its_num
     assert highlights("unrelated", Hit(passage, 1, 0.7)) == ((0, 62),)  # none shared: the first
 
 
+def test_a_how_many_question_bolds_the_sentence_saying_how_many_of_what_it_asks():
+    from bot.answer import highlights
+
+    text = ("Klonopin can make users dependent and is extremely addictive. "
+            "Dependence develops in approximately 33% of users who take it as prescribed. "
+            "It is prescribed for 2 weeks in 90% of cases.")
+    spans = ((0, 61), (62, 138), (139, len(text)))
+    passage = Passage("d.txt", "Klonopin", "Klonopin", None, 0, len(text), text, spans)
+    assert text[62:138] == "Dependence develops in approximately 33% of users who take it as prescribed."
+    scores = (0.70, 0.55, 0.40)  # the model prefers the first; the words are alike
+    assert highlights("how many people become dependent", Hit(passage, 1, 0.7, sentence_scores=scores)) == ((62, 138),)
+    assert highlights("do people become dependent", Hit(passage, 1, 0.7, sentence_scores=scores)) == ((0, 61),)
+    # a count that holds none of the question's words is not its answer
+    assert highlights("how many become sleepy", Hit(passage, 1, 0.7, sentence_scores=(0.70, 0.55, 0.69))) == ((0, 61),)
+
+
 def test_a_question_word_is_found_in_a_sentence_as_one_of_its_synonyms():
     from bot.answer import highlights
 
