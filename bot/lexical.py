@@ -109,16 +109,19 @@ class LexicalIndex:
         starts, columns, names = self._by_row
         return frozenset(names[np.unique(columns[starts[first]:starts[end]])].tolist())
 
-    def holding(self, terms: Iterable[str], pids: Sequence[int]) -> np.ndarray:
+    def holding(self, terms: Iterable[str] | Iterable[Iterable[str]], pids: Sequence[int]) -> np.ndarray:
         """How many of `terms` (analysed, distinct) each of the passages `pids` holds anywhere in
-        what was indexed (its title line and text), from the postings: no passage is read."""
+        what was indexed (its title line and text), from the postings: no passage is read. A term
+        may be given as a group of terms (a word and its synonyms'), held when any one of them is."""
         vocab, matrix = self.vocabulary, self._model.scores
         ids = np.asarray(pids, dtype=np.int64)
         counts = np.zeros(len(ids), dtype=np.int64)
         marked = np.zeros(len(self), dtype=bool)  # a term's passages, marked then cleared: no sort needed
-        for term in set(terms):
-            if (column := vocab.get(term)) is not None:
-                postings = matrix["indices"][matrix["indptr"][column]:matrix["indptr"][column + 1]]
+        groups = {frozenset([t]) if isinstance(t, str) else frozenset(t) for t in terms}
+        for group in groups:
+            columns = [c for term in group if (c := vocab.get(term)) is not None]
+            if columns:
+                postings = np.concatenate([matrix["indices"][matrix["indptr"][c]:matrix["indptr"][c + 1]] for c in columns])
                 marked[postings] = True
                 counts += marked[ids]
                 marked[postings] = False

@@ -34,6 +34,9 @@ class Query:
     lexical: str  # what BM25 searches: text plus corrections and synonyms
     aspects: frozenset[str]  # what it asks about; the overview when it names nothing more precise
     expects: str | None = None  # the kind of answer asked for: "dose", "duration" or "quantity"
+    #: the question's words the documents never use that have synonyms, each with the synonyms
+    #: searched for it ("beer" → "alcohol", …): what a sentence may say in their place
+    synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 # "How long…?" is answered by a duration, "How many / what percentage…?" by a number: a passage
@@ -242,8 +245,8 @@ def analyse(message: str, vocabulary: Mapping[str, int], known: frozenset[str] |
         text = WORD.sub(lambda m: fixes.get(m.group().lower(), m.group()), text)
     synonyms, _ = _tables()
     lowered = text.lower()
-    extra = [syn for term, syns in synonyms.items()
-             if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary, stems or {}) for syn in syns]
+    unused = tuple((term, syns) for term, syns in synonyms.items()
+                   if re.search(rf"\b{re.escape(term)}\b", lowered) and not _in_corpus(term, vocabulary, stems or {}))
     # a question that names no aspect ("my son has X, help") asks about X in general: its overview
-    return Query(text=text, lexical=" ".join([text, *extra]), aspects=aspects(text) or frozenset({OVERVIEW}),
-                 expects=expects(text))
+    return Query(text=text, lexical=" ".join([text, *(syn for _, syns in unused for syn in syns)]),
+                 aspects=aspects(text) or frozenset({OVERVIEW}), expects=expects(text), synonyms=unused)

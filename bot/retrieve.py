@@ -6,6 +6,7 @@ scored as
     cosine(question, passage) + lexical_weight · bm25 share + aspect_weight · [aspect match]
                               + answer_type_weight · [holds the kind of answer asked for]
                               + sentence_weight · share of the question's terms in one sentence
+                                                (each as itself or a synonym: `Asked`)
                               + sentence_cosine_weight · cosine(question, the passage's best sentence)
 
 where the BM25 share is the passage's BM25 score over the best score the question's words could
@@ -28,6 +29,7 @@ baselines the benchmark compares against.
 from __future__ import annotations
 
 import heapq
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -56,12 +58,47 @@ def sentence_terms(passage: Passage) -> tuple[frozenset[str], ...]:
     return tuple(frozenset(t) for t in bm25_tokens([passage.text[a:b] for a, b in spans]))
 
 
-def sentence_overlap(asked: set[str], sentences: tuple[frozenset[str], ...]) -> float:
-    """Share of the question's terms found together in one sentence of the passage: a cheap
-    proximity signal that BM25, which scores the passage as a bag of words, lacks."""
-    if not asked:
+@dataclass(frozen=True)
+class Asked:
+    """The question's analysed terms, and for those of a word the documents never use, the
+    synonyms a sentence may say in its place, each as its analysed terms ("beer" → "alcohol", …:
+    `Query.synonyms`, the ones BM25 searches too)."""
+
+    terms: frozenset[str]
+    instead: tuple[tuple[frozenset[str], tuple[frozenset[str], ...]], ...] = ()
+
+    @classmethod
+    def of(cls, query: Query) -> Asked:
+        asked = frozenset(terms(query.text))
+        instead = []
+        for word, others in query.synonyms:
+            covered = frozenset(terms(word)) & asked
+            options = tuple(o for other in others if (o := frozenset(terms(other))))
+            if covered and options:
+                instead.append((covered, options))
+        return cls(asked, tuple(instead))
+
+    def groups(self) -> list[frozenset[str]]:
+        """For each asked term, the terms of which a passage must hold one to have it, itself or in
+        a synonym (any one term of a synonym of several: a bound, for `LexicalIndex.holding`)."""
+        return [frozenset({t}).union(*(o for covered, options in self.instead if t in covered for o in options))
+                for t in sorted(self.terms)]
+
+
+def sentence_overlap(asked: Asked, sentences: tuple[frozenset[str], ...]) -> float:
+    """Share of the question's terms found together in one sentence of the passage, each as
+    itself or as one of its synonyms (all of that synonym's terms): a cheap proximity signal that
+    BM25, which scores the passage as a bag of words, lacks."""
+    if not asked.terms:
         return 0.0
-    return max(len(asked.intersection(s)) for s in sentences) / len(asked)
+    best = 0
+    for sentence in sentences:
+        found = asked.terms & sentence
+        for covered, options in asked.instead:
+            if not covered <= found and any(o <= sentence for o in options):
+                found |= covered
+        best = max(best, len(found))
+    return best / len(asked.terms)
 
 
 class Retriever:
@@ -128,8 +165,8 @@ class Retriever:
         weights = self.weights(query)
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
-        asked = set(terms(query.text))
-        share = self.index.lexical.holding(asked, pids) / len(asked) if asked else np.zeros(len(pids))
+        asked = Asked.of(query)
+        share = self.index.lexical.holding(asked.groups(), pids) / len(asked.terms) if asked.terms else np.zeros(len(pids))
         positive = np.maximum(weights, 0.0)
         fixed = (positive[2] * bool(query.aspects) + positive[3] * (query.expects is not None)
                  + positive[5] * (s.sentence_cosine_weight != 0))  # each text feature is at most 1
@@ -161,12 +198,12 @@ class Retriever:
         `sentences=False` leaves the best-sentence cosine at 0 (not read when its weight is 0)."""
         pids = sorted(set(cosine) | set(lexical))
         self._fill_cosines(pids, cosine, vector)
-        return pids, self._rows(query, vector, pids, cosine, lexical, set(terms(query.text)), sentences=sentences)
+        return pids, self._rows(query, vector, pids, cosine, lexical, Asked.of(query), sentences=sentences)
 
     def _rows(self, query: Query, vector: np.ndarray, pids: list[int], cosine: dict[int, float],
-              lexical: dict[int, float], asked: set[str], *, sentences: bool) -> np.ndarray:
+              lexical: dict[int, float], asked: Asked, *, sentences: bool) -> np.ndarray:
         """The FEATURES of these candidates, whose cosines are known, one row each (`asked`: the
-        question's analysed terms, made once per question by the caller)."""
+        question's analysed terms and their synonyms, made once per question by the caller)."""
         rows = []
         best_sentence = self.sentence_cosines(pids, vector) if sentences else {}
         for pid, passage in zip(pids, self.index.get(pids)):

@@ -13,8 +13,9 @@ from bot import Settings
 from bot.build import build
 from bot.index import load
 from bot.query import Query, analyse
-from bot.retrieve import Retriever, story_scale
+from bot.retrieve import Asked, Retriever, sentence_overlap, story_scale
 from bot.schema import Passage
+from bot.text import terms
 
 
 def plain(text: str) -> Query:
@@ -90,7 +91,8 @@ QUESTIONS = ["What are the withdrawal symptoms of Klonopin?", "how long does klo
              "how many people get dependent on klonopin", "Klonopin overdose signs", "is klonopin addictive",
              "treatment for klonopin addiction", "term3 term17 term42", "Part 2 term99 how long", "what causes term5",
              "my daughter has been taking klonopin for two years and now she wants to stop because she is pregnant "
-             "and scared, how long does klonopin withdrawal last and what are the symptoms she should watch for"]
+             "and scared, how long does klonopin withdrawal last and what are the symptoms she should watch for",
+             "is it ok to drink a beer on klonopin", "cant sleep since quitting klonopin, is that normal"]
 
 
 class Counting:
@@ -125,9 +127,10 @@ def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path,
     retriever = Retriever(index, fake, settings)
     base = np.array([1.0, settings.lexical_weight, settings.aspect_weight, settings.answer_type_weight,
                      settings.sentence_weight, settings.sentence_cosine_weight])
-    read, candidates = 0, 0
+    read, candidates, synonyms = 0, 0, 0
     for text in QUESTIONS:
-        q = analyse(text, index.words, frozenset())
+        q = analyse(text, index.words, frozenset(), index.lexical.vocabulary)
+        synonyms += bool(Asked.of(q).instead)  # a word the documents never use, its synonym in a sentence
         words = len(q.text.split())  # a story's word signals weigh story_words / words of theirs
         weights = base * np.array([1.0] + [min(1.0, settings.story_words / words)] * 5)
         v = fake.embed([q.text])[0]
@@ -143,6 +146,19 @@ def test_the_hybrid_skips_only_candidates_that_cannot_reach_the_best_k(tmp_path,
         assert [h.pid for h in hits] == expected, text
         assert [h.fused for h in hits] == pytest.approx([full[pid] for pid in expected], abs=1e-12)
     assert read < candidates
+    assert synonyms >= 2
+
+
+def test_a_sentence_holds_a_question_word_as_itself_or_as_its_synonym():
+    q = analyse("is it ok to drink a beer on klonopin", {"klonopin": 3, "alcohol": 1}, frozenset(), {"klonopin": 0, "alcohol": 1})
+    asked = Asked.of(q)
+    assert asked.terms == {"ok", "drink", "beer", "klonopin"}
+    assert dict(q.synonyms)["beer"] and any(o == {"alcohol"} for _, options in asked.instead for o in options)
+    said = tuple(frozenset(terms(t)) for t in ("Klonopin is mixed with alcohol.", "Drink water.", "Nothing here."))
+    assert sentence_overlap(asked, said) == 2 / 4  # klonopin, and beer as alcohol: one sentence
+    assert sentence_overlap(Asked(asked.terms), said) == 1 / 4  # without synonyms, "klonopin" alone
+    assert sentence_overlap(asked, (frozenset(terms("alcohol beer drink ok klonopin")),)) == 1.0  # each counted once
+    assert {"beer", "alcohol"} <= next(g for g in asked.groups() if "beer" in g) and {"ok"} in asked.groups()
 
 
 def test_sentence_terms_analyse_each_sentence_as_terms_does():
@@ -203,3 +219,15 @@ def test_holding_counts_the_terms_each_passage_holds_as_a_scan_of_the_passages_d
         asked = set(terms(text))
         assert index.lexical.holding(asked, pids).tolist() == [len(asked & held[pid]) for pid in pids], text
     assert index.lexical.holding(set(), pids).tolist() == [0] * len(pids)
+    groups = [{"klonopin", "term3"}, {"alcohol", "zzzunknown"}, {"term3"}, {"zzz", "yyy"}, {"withdraw", "overdos", "term9"}]
+    assert index.lexical.holding(groups, pids).tolist() == [sum(bool(g & held[pid]) for g in groups) for pid in pids]
+
+
+@pytest.mark.model
+def test_a_sentence_saying_the_synonym_of_an_unused_word_ranks_its_passage_first(seed_bot):
+    """The document never says "beer"; its one sentence on mixing Klonopin says "alcohol". Counted
+    as the question's word in that sentence, it puts the overdose passage before the overview
+    (which an aspect-less question favours)."""
+    answer = seed_bot.ask("is it ok to drink a beer if i took my klonopin this morning")
+    assert answer.status == "answered" and answer.hits[0].passage.section == "Klonopin Overdose Symptoms"
+    assert "mixed with alcohol" in answer.hits[0].passage.text
