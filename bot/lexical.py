@@ -117,7 +117,9 @@ class LexicalIndex:
         ids = np.asarray(pids, dtype=np.int64)
         counts = np.zeros(len(ids), dtype=np.int64)
         marked = np.zeros(len(self), dtype=bool)  # a term's passages, marked then cleared: no sort needed
-        groups = {frozenset([t]) if isinstance(t, str) else frozenset(t) for t in terms}
+        given = list(terms)  # each group counts once, even when two are alike; a term given twice counts once
+        groups = [frozenset([t]) for t in dict.fromkeys(t for t in given if isinstance(t, str))]
+        groups += [frozenset(t) for t in given if not isinstance(t, str)]
         for group in groups:
             columns = [c for term in group if (c := vocab.get(term)) is not None]
             if columns:
