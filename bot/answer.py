@@ -63,8 +63,8 @@ def highlights(question: str, hit: Hit) -> tuple[Span, ...]:
             wanted.setdefault(stems, word)
     words = [frozenset(w) for w in bm25_tokens([hit.passage.text[s:e] for s, e in spans])]
     cosines = hit.sentence_scores if len(hit.sentence_scores) == len(spans) else (0.0,) * len(spans)
-    # a sentence holds a word in any form or as one of its synonyms, as the coverage check reads it
     kind = expects(question)
+    # a sentence holds a word in any form or as one of its synonyms, as the coverage check reads it
     held = [sum(uses(word, w) for word in wanted.values()) for w in words]
     score = [c + n / max(len(wanted), 1) + (kind is not None and n > 0 and answers(kind, hit.passage.text[s:e]))
              for c, n, (s, e) in zip(cosines, held, spans)]
