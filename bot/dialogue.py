@@ -50,7 +50,9 @@ _STOP = set(
     "without into over under between against through hello hi hey dear "
     # contractions typed without the apostrophe ("shes", "cant"); not "ill", "id", "well": words of their own
     "im ive youre hes shes theyre thats cant wont dont doesnt didnt isnt arent wasnt werent havent hasnt hadnt "
-    "couldnt shouldnt wouldnt".split()
+    "couldnt shouldnt wouldnt "
+    # everyday verbs that carry the sentence, not what is asked ("my wife goes to 3 doctors")
+    "go goes going went gone come comes coming came make makes made".split()
 )
 # words that name what is asked about a topic (an aspect of it), not which topic
 _ASPECT = set(
@@ -61,7 +63,8 @@ _ASPECT = set(
 # words that say what kind of answer is wanted (a duration, a verdict), neither topic nor aspect
 _GENERIC = set("long last lasts take takes took taken work works help helps happen happens common often safe dangerous "
                "bad serious normal mean means meant advice suggestion suggestions "
-               "kind kinds sort sorts type types way ways thing things suffer suffers".split())  # "what kind of"
+               "kind kinds sort sorts type types way ways thing things suffer suffers "  # "what kind of"
+               "involve involves involved".split())  # "what does it involve"
 # the people a question mentions: who asks or for whom ("my mom", "someone"), not what is asked
 # (age words such as "child" or "baby" are left out: a child's dose is a concept of its own)
 _PEOPLE = set("someone somebody anyone anybody everyone everybody person persons people ppl folks guy guys man men "

@@ -115,6 +115,15 @@ def spanish_bot(tmp_path, fake):
     return Bot.load(settings=settings, embedder=fake)
 
 
+@pytest.mark.parametrize(("message", "searched"), [
+    ("¿Qué pasa si dejo de tomar Klonopin de golpe?", "what happens stop taking klonopin abruptly"),
+    ("Mi mamá deja de tomar Klonopin de golpe", "mother stops taking klonopin abruptly"),
+])
+def test_a_spanish_stop_in_any_person_is_searched_as_stopping(spanish_bot, message, searched):
+    # "dejo", "deja": I stop, she stops; "de golpe" is the documents' "immediate cessation" (a synonym of "abruptly")
+    assert spanish_bot.ask(message).searched_for == searched
+
+
 def test_a_spanish_question_over_english_documents_is_answered_in_spanish(spanish_bot):
     answer = spanish_bot.ask("¿Cuáles son los síntomas de abstinencia del Klonopin?")
     assert answer.status == "answered" and answer.language == "es"
