@@ -28,9 +28,12 @@ most of their words are context, and a word their quotes lack says little about 
 The **aspect** asked is checked too (`unmet`): "How is X diagnosed?", "What is the outlook for
 X?" ask with everyday words the documents may well use elsewhere, so no word is missing; but
 when no quoted passage about the topic is under a heading of that aspect (`query.aspects`: the
-help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how long",
-"how many") holds a duration or a count (not any number: "Trisomy 17" counts nothing), a
-question of at most `aspect_words` words is declined. An amount to take ("the maximum dose", "how
+help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how many")
+holds a count (not any number: "Trisomy 17" counts nothing), a question of at most
+`aspect_words` words is declined. "How long" asks for a duration of what the question names: a
+sentence must say one beside one of its words ("how long do withdrawal symptoms last" is not met
+by "rarely prescribed for more than two to four weeks", nor by "after four weeks of use", which
+says when, not how long: `tells`), and is unmet otherwise even where the aspects are. An amount to take ("the maximum dose", "how
 much should I take": `ASKED_KINDS`) is asked even without an aspect word, and met only by a
 number with a unit of dose, not by a share of users ("33%"). The topic the aspect must be met for is
 named by the title of its own page, which need not be the first found (`titled`).
@@ -70,6 +73,7 @@ from functools import lru_cache
 from .dialogue import FRAME_FORMS, FRAME_WORDS
 from .query import (
     OVERVIEW,
+    answer_spans,
     aspect_words,
     aspects,
     english_words_around,
@@ -161,7 +165,7 @@ def check(question: str, hits: Sequence[Hit], held: Held, found: Sequence[Hit] =
     meets = met(close, asks.union(*naming.values())) if asks else frozenset()
     missing = tuple(i for i in unheld if not (naming.get(i) and naming[i] <= meets))  # "treated" under "Treatment"
     return Coverage(topic, rest, words, missing, tuple(_zipf(spelled[i]) for i in missing),
-                    len(_WORD.findall(question)), unmet=unmet(question, close, meets),
+                    len(_WORD.findall(question)), unmet=unmet(question, close, meets, [spelled[i] for i in asking]),
                     quoted=quoting(spelled, named, hits, asks, terms), unnamed=unwritten(coded, hits))
 
 
@@ -280,13 +284,17 @@ def met(hits: Sequence[Hit], wanted: frozenset[str] | None = None) -> frozenset[
     return frozenset(found)
 
 
-def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = None) -> tuple[str, ...]:
+def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = None,
+          asking: Sequence[str] = ()) -> tuple[str, ...]:
     """The question's words naming each aspect it asks about (diagnosis, outlook, treatment...:
     `query.aspects`, the overview aside) that none of `hits` meets (`met`: none is under a
     heading of that aspect or uses its words: "How is it diagnosed?" against passages that never
-    say diagnosis, test or exam), unless a duration or a count is asked ("how many people") and
-    one of them holds one. Aspects named by the same words are one question read two ways ("how do
-    I know if he is addicted": symptoms or diagnosis): met when either is. An amount to take
+    say diagnosis, test or exam), unless a count is asked ("how many people") and one of them
+    holds one, or a duration ("how long") and one of their sentences says one beside one of the
+    question's `asking` words or words naming an aspect (`tells`); a duration asked with an aspect
+    and said of none is unmet itself, in the question's words ("how long"). Aspects named by the
+    same words are one question read two ways ("how do I know if he is addicted": symptoms or
+    diagnosis): met when either is. An amount to take
     (`ASKED_KINDS`: "what is the maximum dose") is asked even where no aspect word is, named by its
     own words (`kind_words`), and met only by a passage holding one ("0.5 mg")."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
@@ -295,13 +303,45 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
         asked[kind] = kind_words(question, hits[0].passage.title)
     if not asked or not hits:
         return ()
-    if kind is not None and any(answers(kind, h.passage.text) for h in hits):
+    if kind in SAID_KINDS:  # "how long do withdrawal symptoms last": a duration said of withdrawal
+        if tells(kind, hits, [*asking, *(w for phrase in asked.values() for w in _WORD.findall(phrase))],
+                 bool(_LASTING.search(question))):
+            return ()
+        asked[kind] = expected_words(question)
+    elif kind is not None and any(answers(kind, h.passage.text) for h in hits):
         return ()
     meets = met(hits) if meets is None else meets
     said = {a: set(w.lower().split()) for a, w in asked.items()}
     left = [a for a in asked if not any(b in meets and said[a] & said[b] for b in asked)]
     # each unmet question once, in its longest words ("how do i know if", not also "how do i know")
     return tuple(dict.fromkeys(asked[a] for a in left if not any(said[a] < said[b] for b in left)))
+
+
+#: the kinds of answer asked of what the question's words name: met only by a sentence holding an answer
+#: of the kind and one of those words ("how long do withdrawal symptoms last" is not answered by
+#: "rarely prescribed for more than two to four weeks")
+SAID_KINDS = frozenset({"duration"})
+
+
+def tells(kind: str, hits: Sequence[Hit], words: Sequence[str], lasting: bool = False) -> bool:
+    """A sentence of `hits` holds an answer of the `kind` asked and one of the question's `words`
+    (those that ask, and those naming an aspect), in any form or as a synonym: the answer is said of
+    what is asked (a heading is not enough: "Warning Signs" is not how long withdrawal symptoms
+    last). When how long something lasts is asked (`lasting`), a time after which something happens
+    ("after four weeks of use") is not one."""
+    for h in hits:
+        for s, e in h.passage.sentences or ((0, len(h.passage.text)),):
+            text = h.passage.text[s:e]
+            if (any(not (lasting and _POINT.search(text[:a])) for a, _ in answer_spans(kind, text))
+                    and any(uses(w, _stems(text)) for w in words)):
+                return True
+    return False
+
+
+#: a question asking how long something lasts, not how long until it happens
+_LASTING = re.compile(r"(?i)\b(?:last|lasts|lasting|continue|continues|persist|persists|stay|stays)\b")
+#: a duration that says when something happens: "after four weeks of use", "within two days"
+_POINT = re.compile(r"(?i)\b(?:after|within|before|ago)\s+(?:(?:about|around|only|just|approximately|the|first)\s+)?$")
 
 
 #: the kinds of answer (`query.expects`) a question asks for even without an aspect word, unmet

@@ -84,6 +84,11 @@ def holds_answer_type(kind: str | None, passage_text: str) -> bool:
     return kind is not None and bool(_EXPECTS[kind][1].search(passage_text))
 
 
+def answer_spans(kind: str, text: str) -> list[tuple[int, int]]:
+    """Where `text` holds an answer of the `kind` (`expects`): "two to four weeks", "0.5 mg"."""
+    return [m.span() for m in _EXPECTS[kind][1].finditer(text)]
+
+
 @cache
 def _table_file() -> dict[str, Any]:
     return tomllib.loads(SYNONYMS_PATH.read_text(encoding="utf-8"))

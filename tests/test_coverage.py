@@ -13,6 +13,7 @@ from shared_data import shared_file
 
 from bot import Bot, Settings
 from bot.build import build
+from bot.chunk import sentences
 from bot.coverage import (
     Coverage,
     _zipf,
@@ -153,6 +154,30 @@ def test_an_amount_to_take_is_met_by_a_dose_not_by_a_share_of_users():
     assert expects("how many people who take klonopin become dependent") == "quantity"
     assert expects("how much does klonopin cost") == "quantity"
     assert expects("what happens if you miss a dose of klonopin") is None
+
+
+def test_how_long_is_met_by_a_sentence_saying_a_duration_of_what_is_asked():
+    def page(section: str, text: str) -> Hit:
+        spans = tuple((s, e) for s, e, _ in sentences(text))
+        return Hit(Passage("k.md", "Klonopin", section, None, 0, len(text), text, sentences=spans), 1, 0.5)
+
+    asked = "How long do withdrawal symptoms last?"  # asks the withdrawal and symptoms aspects
+    withdrawal = page("Withdrawal Symptoms", "Withdrawal symptoms include insomnia and nausea.")
+    for text in ("Klonopin is rarely prescribed for more than two to four weeks. Symptoms include nausea.",  # of another thing
+                 "Withdrawal symptoms develop when the dose is stopped after four weeks of use."):  # when, not how long
+        assert unmet(asked, [withdrawal, page("Risks", text)]) == ("How long",), text
+    for text in ("Withdrawal symptoms usually last one to two weeks.", "In most people the symptoms fade within a few weeks, "
+                 "but some symptoms can last for several months."):
+        assert unmet(asked, [withdrawal, page("Risks", text)]) == (), text
+    # how long until it happens: a time after which it does is an answer
+    assert unmet("How long after stopping do withdrawal symptoms start?", [withdrawal, page("Risks", "Withdrawal symptoms "
+                 "start after two days.")]) == ()
+    # the duration is said of one of the words that ask ("therapy"), not only of an aspect word ("rehab")
+    therapy = page("Treatment", "Therapy can continue for several months.")
+    assert unmet("How long does rehab or therapy take?", [therapy], asking=["rehab", "therapy"]) == ()
+    assert unmet("How long does rehab take?", [therapy], asking=["rehab"]) == ("How long",)
+    # no aspect asked ("how long do doctors let you stay on it"): any duration, as before
+    assert unmet("How long do doctors let you stay on it?", [page("Risks", "It is prescribed for two to four weeks.")]) == ()
 
 
 def test_an_aspect_is_unmet_until_a_passage_has_its_heading_its_words_or_its_kind_of_answer():
@@ -438,10 +463,22 @@ def test_highlights_mark_the_sentence_that_answers_not_one_with_a_number(seed_bo
     assert [first.passage.text[s:e] for s, e in first.highlights] == [
         "Klonopin withdrawal symptoms include insomnia, nausea and vomiting, headaches, muscle or bone pain, diarrhea, "
         "restlessness, hallucinations, panic attacks, memory loss, heart palpitations and severe mood swings."]
-    follow = seed_bot.ask("how long do they last?", history=["What are the withdrawal symptoms of Klonopin?"])
-    bolded = [h.passage.text[s:e] for h in follow.hits for s, e in h.highlights]
-    assert follow.hits[0].passage.section == "Klonopin Withdrawal Symptoms"
-    assert not bolded[0].startswith("Due to the high risks")  # "two to four weeks" is not how long withdrawal lasts
+    lasting = seed_bot.ask("how long does klonopin treatment last")
+    assert [lasting.hits[0].passage.text[s:e] for s, e in lasting.hits[0].highlights] == [
+        "The therapy portion of Klonopin addiction treatment can continue for several months, and the patient may be "
+        "asked to attend Narcotics Anonymous meetings on a continuing basis to help prevent a possible relapse or the "
+        "development of a secondary addiction."]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("history", [["What are the withdrawal symptoms of Klonopin?"], []])
+def test_how_long_is_met_only_by_a_duration_said_of_what_is_asked(seed_bot, history):
+    # "rarely prescribed for more than two to four weeks" is not how long withdrawal lasts, nor is
+    # "...when the dose is reduced or stopped after four weeks of use": a time after which it happens
+    question = "how long do they last?" if history else "how long do klonopin withdrawal symptoms last"
+    answer = seed_bot.ask(question, history=history)
+    assert answer.status == "no_answer" and answer.hits == ()
+    assert answer.uncovered == {"topic": "Klonopin" if history else "klonopin", "asked": "how long"}
 
 
 # The decision on the seed document, both ways, with the shipped settings (benchmarks/coverage.py
@@ -463,8 +500,14 @@ ANSWERED = [
     'why does my wife need more and more klonopin to get the same effect',
     'does everybody who takes klonopin build up a tolerence',
     'how long do doctors usually let you stay on klonopin',
+    'how long does rehab or therapy for klonopin addiction take',  # "therapy ... can continue for several months"
+    'how long after stopping klonopin do withdrawal symptoms start',  # "withdrawal symptoms develop ... after four weeks"
     'my teen has been taking klonopin he bought from a friend, is that more dangerous than having a prescription',
     'what do they do in klonopin rehab',  # rehab asks about treatment, as "treated" does
+    'is it dangerous to drink wine with klonopin',  # "mixed with alcohol": drinking is alcohol
+    # "goes" and "involve" only carry the sentence: never a concept the document lacks
+    'my wife goes to 3 different doctors for her klonopin prescription',
+    'what does the therapy part of klonopin treatment involve',
 ]
 DECLINED = {
     'is klonopin safe when pregnant': 'pregnant',
@@ -473,7 +516,9 @@ DECLINED = {
     'where should klonopin be stored, is the bathroom cabinet ok': 'bathroom cabinet',
     'do klonopin pills expire? my dad has some from 2019': 'pills expire',
     'does klonopin make birth control pills stop working': 'birth',
-    'can you drink grapefruit juice while taking clonazepam': 'drink grapefruit juice',
+    # "drink" is the documents' alcohol; grapefruit juice is not
+    'can you drink grapefruit juice while taking clonazepam': 'grapefruit juice',
+    'is it ok to drink coffee with klonopin': 'coffee',
     'can my mother take klonopin with her blood pressure pills lisinopril': 'pressure pills lisinopril',
     'can klonopin be taken with antibiotics like amoxicillin': 'amoxicillin',
     'does klonopin cause weight gain? my sister gained 20 pounds': 'gained pounds',
@@ -498,6 +543,8 @@ DECLINED = {
     # an amount to take: the document gives none, only a share of users ("33%") and "a higher dose"
     'what is the maximum dose of klonopin': 'maximum dose',
     'how much klonopin should my mom take for anxiety': 'how much should my mom take',
+    # how long is asked of an overdose: no sentence saying a duration speaks of one
+    'how long does a klonopin overdose last': 'how long',
 }
 
 
