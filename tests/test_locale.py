@@ -118,8 +118,9 @@ def spanish_bot(tmp_path, fake):
 @pytest.mark.parametrize(("message", "searched"), [
     ("¿Qué pasa si dejo de tomar Klonopin de golpe?", "what happens stop taking klonopin abruptly"),
     ("Mi mamá deja de tomar Klonopin de golpe", "mother stops taking klonopin abruptly"),
+    ("¿Es adictivo el clonazepam?", "addictive clonazepam"),  # "adictivo", not only "adicto"
 ])
-def test_a_spanish_stop_in_any_person_is_searched_as_stopping(spanish_bot, message, searched):
+def test_spanish_verbs_and_adjectives_in_any_form_are_searched_in_english(spanish_bot, message, searched):
     # "dejo", "deja": I stop, she stops; "de golpe" is the documents' "immediate cessation" (a synonym of "abruptly")
     assert spanish_bot.ask(message).searched_for == searched
 
