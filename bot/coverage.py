@@ -30,13 +30,14 @@ X?" ask with everyday words the documents may well use elsewhere, so no word is 
 when no quoted passage about the topic is under a heading of that aspect (`query.aspects`: the
 help desk's table of diagnosis, outlook, treatment...), uses its words, or (for "how many")
 holds a count (not any number: "Trisomy 17" counts nothing), a question of at most
-`aspect_words` words is declined. "How long" asks for a duration of what the question names: a
-sentence must say one beside one of its words ("how long do withdrawal symptoms last" is not met
-by "rarely prescribed for more than two to four weeks", nor by "after four weeks of use", which
-says when, not how long: `tells`), and is unmet otherwise even where the aspects are. An amount to take ("the maximum dose", "how
-much should I take": `ASKED_KINDS`) is asked even without an aspect word, and met only by a
-number with a unit of dose, not by a share of users ("33%"). The topic the aspect must be met for is
-named by the title of its own page, which need not be the first found (`titled`).
+`aspect_words` words is declined. "How long" asked of an aspect asks for a duration of it: a
+sentence must say one beside one of the question's words ("how long do withdrawal symptoms last"
+is not met by "rarely prescribed for more than two to four weeks", nor by "after four weeks of
+use", which says when, not how long: `tells`), and is unmet otherwise even where the aspects are.
+An amount to take ("the maximum dose", "how much should I take": `ASKED_KINDS`) is asked even
+without an aspect word, and met only by a number with a unit of dose, not by a share of users
+("33%"). The topic the aspect must be met for is named by the title of its own page, which need
+not be the first found (`titled`).
 
 What the **quotes themselves** say is checked last (`unquoted`): a question whose asking words
 rarer than `quoted_specific` ("flying", "plane") none of the quoted passages uses, in their text
@@ -340,8 +341,8 @@ def tells(kind: str, hits: Sequence[Hit], words: Sequence[str], lasting: bool = 
 
 #: a question asking how long something lasts, not how long until it happens
 _LASTING = re.compile(r"(?i)\b(?:last|lasts|lasting|continue|continues|persist|persists|stay|stays)\b")
-#: a duration that says when something happens: "after four weeks of use", "within two days"
-_POINT = re.compile(r"(?i)\b(?:after|within|before|ago)\s+(?:(?:about|around|only|just|approximately|the|first)\s+)?$")
+#: a duration that says when something happens: "after four weeks of use" ("within two weeks" is how long at most)
+_POINT = re.compile(r"(?i)\b(?:after|before)\s+(?:(?:about|around|only|just|approximately|the|first)\s+)?$")
 
 
 #: the kinds of answer (`query.expects`) a question asks for even without an aspect word, unmet

@@ -166,8 +166,8 @@ def test_how_long_is_met_by_a_sentence_saying_a_duration_of_what_is_asked():
     for text in ("Klonopin is rarely prescribed for more than two to four weeks. Symptoms include nausea.",  # of another thing
                  "Withdrawal symptoms develop when the dose is stopped after four weeks of use."):  # when, not how long
         assert unmet(asked, [withdrawal, page("Risks", text)]) == ("How long",), text
-    for text in ("Withdrawal symptoms usually last one to two weeks.", "In most people the symptoms fade within a few weeks, "
-                 "but some symptoms can last for several months."):
+    for text in ("Withdrawal symptoms usually last one to two weeks.", "In most people the symptoms fade within a few weeks.",
+                 "Some symptoms can go on for several months."):
         assert unmet(asked, [withdrawal, page("Risks", text)]) == (), text
     # how long until it happens: a time after which it does is an answer
     assert unmet("How long after stopping do withdrawal symptoms start?", [withdrawal, page("Risks", "Withdrawal symptoms "
