@@ -543,6 +543,8 @@ DECLINED = {
     # an amount to take: the document gives none, only a share of users ("33%") and "a higher dose"
     'what is the maximum dose of klonopin': 'maximum dose',
     'how much klonopin should my mom take for anxiety': 'how much should my mom take',
+    # a missed dose is an aspect of a medicine's leaflet the document has no section or words for
+    'what should i do if i miss a dose of klonopin': 'miss a dose',
     # how long is asked of an overdose: no sentence saying a duration speaks of one
     'how long does a klonopin overdose last': 'how long',
 }

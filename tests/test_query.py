@@ -60,6 +60,13 @@ def test_aspects_of_questions_and_headings():
     assert aspects("Who is at risk?", heading=True) == {"risk"}
     assert "frequency" in aspects("How many people are affected by acromegaly?")
     assert aspects("Symptoms", heading=True) == {"symptoms"}
+    # a medicine leaflet's section: "what should I do if I forget a dose?"
+    for question in ("what should i do if i miss a dose of klonopin", "i forgot to take my pill last night",
+                     "what happens if you skip a dose", "my mom missed her dose this morning"):
+        assert "missed_dose" in aspects(question), question
+    assert aspects("What should I do if I forget a dose?", heading=True) == {"missed_dose"}
+    assert aspects("Missed dose", heading=True) == {"missed_dose"}
+    assert "missed_dose" not in aspects("I forgot the name of my medicine, what does it treat?")
 
 
 def test_the_overview_is_asked_only_when_nothing_more_precise_is():
