@@ -295,9 +295,9 @@ def unmet(question: str, hits: Sequence[Hit], meets: frozenset[str] | None = Non
     question's `asking` words or words naming an aspect (`tells`); a duration asked with an aspect
     and said of none is unmet itself, in the question's words ("how long"). Aspects named by the
     same words are one question read two ways ("how do I know if he is addicted": symptoms or
-    diagnosis): met when either is. An amount to take
-    (`ASKED_KINDS`: "what is the maximum dose") is asked even where no aspect word is, named by its
-    own words (`kind_words`), and met only by a passage holding one ("0.5 mg")."""
+    diagnosis): met when either is. An amount to take (`ASKED_KINDS`: "what is the maximum dose")
+    is asked even where no aspect word is, named by its own words (`kind_words`), and met only by a
+    passage holding one ("0.5 mg")."""
     asked = {a: w for a, w in aspect_words(question).items() if a not in GENERAL}
     kind = expects(question)
     if kind in ASKED_KINDS and hits:  # "the maximum dose" asks for an amount even where no aspect word is
@@ -330,13 +330,9 @@ def tells(kind: str, hits: Sequence[Hit], words: Sequence[str], lasting: bool = 
     what is asked (a heading is not enough: "Warning Signs" is not how long withdrawal symptoms
     last). When how long something lasts is asked (`lasting`), a time after which something happens
     ("after four weeks of use") is not one."""
-    for h in hits:
-        for s, e in h.passage.sentences or ((0, len(h.passage.text)),):
-            text = h.passage.text[s:e]
-            if (any(not (lasting and _POINT.search(text[:a])) for a, _ in answer_spans(kind, text))
-                    and any(uses(w, _stems(text)) for w in words)):
-                return True
-    return False
+    return any(any(not (lasting and _POINT.search(text[:a])) for a, _ in answer_spans(kind, text))
+               and any(uses(w, _stems(text)) for w in words)
+               for h in hits for text in h.passage.sentence_texts)
 
 
 #: a question asking how long something lasts, not how long until it happens

@@ -109,17 +109,14 @@ class LexicalIndex:
         starts, columns, names = self._by_row
         return frozenset(names[np.unique(columns[starts[first]:starts[end]])].tolist())
 
-    def holding(self, terms: Iterable[str] | Iterable[Iterable[str]], pids: Sequence[int]) -> np.ndarray:
-        """How many of `terms` (analysed, distinct) each of the passages `pids` holds anywhere in
-        what was indexed (its title line and text), from the postings: no passage is read. A term
-        may be given as a group of terms (a word and its synonyms'), held when any one of them is."""
+    def holding(self, groups: Iterable[Iterable[str]], pids: Sequence[int]) -> np.ndarray:
+        """How many of `groups` (each an asked term's analysed terms: itself and its synonyms') each
+        of the passages `pids` holds, one term of the group anywhere in what was indexed (its title
+        line and text), from the postings: no passage is read. Every group counts, even two alike."""
         vocab, matrix = self.vocabulary, self._model.scores
         ids = np.asarray(pids, dtype=np.int64)
         counts = np.zeros(len(ids), dtype=np.int64)
         marked = np.zeros(len(self), dtype=bool)  # a term's passages, marked then cleared: no sort needed
-        given = list(terms)  # each group counts once, even when two are alike; a term given twice counts once
-        groups = [frozenset([t]) for t in dict.fromkeys(t for t in given if isinstance(t, str))]
-        groups += [frozenset(t) for t in given if not isinstance(t, str)]
         for group in groups:
             columns = [c for term in group if (c := vocab.get(term)) is not None]
             if columns:

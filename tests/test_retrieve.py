@@ -217,8 +217,8 @@ def test_holding_counts_the_terms_each_passage_holds_as_a_scan_of_the_passages_d
     pids = list(range(len(passages)))[::-1]  # any order
     for text in QUESTIONS + ["zzzunknown words only", "symptoms symptoms symptom"]:
         asked = set(terms(text))
-        assert index.lexical.holding(asked, pids).tolist() == [len(asked & held[pid]) for pid in pids], text
-    assert index.lexical.holding(set(), pids).tolist() == [0] * len(pids)
+        assert index.lexical.holding([{t} for t in asked], pids).tolist() == [len(asked & held[pid]) for pid in pids], text
+    assert index.lexical.holding([], pids).tolist() == [0] * len(pids)
     groups = [{"klonopin", "term3"}, {"alcohol", "zzzunknown"}, {"term3"}, {"zzz", "yyy"}, {"withdraw", "overdos", "term9"},
               {"term3"}]  # two asked terms may have the same group: each counts
     assert index.lexical.holding(groups, pids).tolist() == [sum(bool(g & held[pid]) for g in groups) for pid in pids]
